@@ -1,0 +1,268 @@
+"""The pytest side of the kata: `--target`, the `impl` and `run_experiment` fixtures, and result records.
+
+`pytest tests/kata --target solutions|exercises|PATH` runs the kata's tests against
+any implementation. Tests declare what they grade with `@pytest.mark.grades("dot")`
+(or `@pytest.mark.experiment("fit_batch")`); the `impl` fixture then gives them that
+one function, with every other exercise function replaced by a correct one.
+
+Hypothesis runs under the explicit profile "kata": derandomized, no example
+database, no deadline, so a run is the same on any machine, with or without CI set.
+"""
+import zlib
+from typing import Dict, List, Optional
+
+import hypothesis
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from . import catalog, experiments
+from .expect import Mismatch
+from .sandbox.process import Crashed, Raised, SubmissionFailure, TimedOut
+
+MAX_EXAMPLES = 40
+
+settings.register_profile(
+    "kata", derandomize=True, database=None, deadline=None, max_examples=MAX_EXAMPLES, print_blob=False,
+    report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
+    # No explain phase: it costs seconds per failing test and learners get our own report.
+    phases=(Phase.explicit, Phase.generate, Phase.shrink))
+settings.load_profile("kata")
+
+PRESET = None  # a KataSession the grader prepares before calling pytest.main
+
+
+class KataSession:
+    """State shared by one run of the suite: the target, the seed, and what happened."""
+
+    def __init__(self, target_spec: str = "solutions", in_process: Optional[bool] = None, seed: int = 0,
+                 target=None, only: Optional[List[str]] = None):
+        self.target_spec, self.in_process, self.seed = target_spec, in_process, seed
+        self._target = target
+        self._target_error: Optional[BaseException] = None
+        self.only = only
+        self.records: List[Dict] = []
+        self.failed: set = set()  # functions with a failing test so far
+        self.broken: Dict[str, str] = {}  # functions that timed out or crashed: why
+
+    @property
+    def target(self):
+        if self._target is None:
+            if self._target_error is not None:
+                raise self._target_error
+            from .target import open_target
+            try:
+                self._target = open_target(self.target_spec, self.in_process)
+            except Exception as error:  # reported once per test, attempted once per run
+                self._target_error = error
+                raise
+        return self._target
+
+    def call_seed(self, nodeid: str, count: int) -> int:
+        return zlib.crc32(f"{self.seed}:{nodeid}:{count}".encode())
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("kata", "gradient-descent kata")
+    group.addoption("--target", default="solutions",
+                    help="what to test: solutions, exercises, a .py file, a folder like exercises/, or a notebook")
+    group.addoption("--in-process", action="store_true", default=None,
+                    help="import the target into the test process (fast; only for code you trust)")
+    group.addoption("--sandbox", dest="in_process", action="store_false",
+                    help="run the target in the sandboxed worker, even the solutions")
+    group.addoption("--kata-seed", type=int, default=0,
+                    help="0 (the default) is the derandomized run; other seeds vary the inputs and the data")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "grades(*names): the exercise functions this test grades")
+    config.addinivalue_line("markers", "experiment(name): a convergence experiment from grader.catalog")
+    if PRESET is not None:
+        config._kata = PRESET
+    else:
+        config._kata = KataSession(config.getoption("--target"), config.getoption("--in-process"),
+                                   config.getoption("--kata-seed"))
+
+
+def pytest_unconfigure(config):
+    session = getattr(config, "_kata", None)
+    if session is not None and PRESET is None and session._target is not None:
+        session._target.close()
+
+
+def graded_names(item) -> List[str]:
+    marker = item.get_closest_marker("experiment")
+    if marker:
+        return list(catalog.EXPERIMENT_BY_NAME[marker.args[0]].uses)
+    marker = item.get_closest_marker("grades")
+    return list(marker.args) if marker else []
+
+
+def pytest_collection_modifyitems(config, items):
+    session = config._kata
+    order = {name: i for i, name in enumerate(catalog.FUNCTION_NAMES)}
+
+    def key(item):
+        # Functions in learning order, so a dependency is graded before what uses it;
+        # the slow experiments last.
+        if item.get_closest_marker("experiment"):
+            return (1, 0)
+        names = graded_names(item)
+        return (0, order.get(names[0], 99) if names else 99)
+
+    items.sort(key=key)
+    if session.only:
+        items[:] = [i for i in items if not i.get_closest_marker("experiment")
+                    and set(graded_names(i)) & set(session.only)]
+    if session.seed:
+        for item in items:
+            if hasattr(getattr(item, "obj", None), "hypothesis"):
+                hypothesis.seed(zlib.crc32(f"{session.seed}:{item.name}".encode()))(item.obj)
+
+
+class Impl:
+    """The function a test grades, served by the target, answering in plain data.
+
+    `impl.last` is the reply of the last call (with "mutated" and "printed");
+    `impl.last_call` is that call written out for feedback.
+    """
+
+    def __init__(self, session: KataSession, name: str, nodeid: str):
+        self._session, self._name, self._nodeid = session, name, nodeid
+        self.calls = 0
+        self.poisoned: Optional[SubmissionFailure] = None
+        self.last: Dict = {}
+        self.last_call = ""
+        self.note: Optional[str] = None
+
+    def __getattr__(self, attr):
+        if attr != self._name:
+            raise AttributeError(f"this test grades {self._name}, not {attr}")
+        return self._call
+
+    def _call(self, *args):
+        self.calls += 1
+        self.last_call = format_call(self._name, args)
+        if self.poisoned is not None:
+            # A crash or timeout ends this test: later examples fail at once instead of waiting again.
+            raise self.poisoned
+        target = self._session.target
+        try:
+            self.last = target.call(self._name, list(args), True, self._session.call_seed(self._nodeid, self.calls))
+        except (Crashed, TimedOut) as failure:
+            failure.call = self.last_call
+            self.poisoned = failure
+            self._session.broken.setdefault(self._name, failure.kind)
+            raise
+        except Raised as failure:
+            failure.call = self.last_call
+            raise
+        self._diagnose_dependencies(args)
+        return self.last["value"]
+
+    def _diagnose_dependencies(self, args):
+        """With a dependency already failing, see whether the learner's own one changes this answer."""
+        submission = getattr(self._session.target, "submission", None)
+        if self.note is not None or submission is None:
+            return
+        suspects = sorted(submission.references.get(self._name, set()) & self._session.failed)
+        if not suspects:
+            return
+        try:
+            own = self._session.target.call(self._name, list(args), False, self._session.call_seed(self._nodeid, -1))
+            differs = own["value"] != self.last["value"]
+        except SubmissionFailure:
+            differs = True
+        if differs:
+            listed = " and ".join(f"`{s}`" for s in suspects)
+            self.note = (f"`{self._name}` passes with a correct {listed}; yours breaks it "
+                         f"(for example {self.last_call}).")
+
+
+def format_call(name: str, args) -> str:
+    return f"{name}({', '.join(format_value(a) for a in args)})"
+
+
+def format_value(value, limit: int = 8) -> str:
+    if callable(value):
+        return getattr(value, "description", getattr(value, "__name__", "f"))
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(format_value(v, limit) for v in list(value)[:limit])
+        more = f", ... ({len(value)} items)" if len(value) > limit else ""
+        return f"[{shown}{more}]"
+    return repr(value)
+
+
+@pytest.fixture
+def impl(request) -> Impl:
+    names = graded_names(request.node)
+    session = request.config._kata
+    if names and names[0] in session.broken and session.broken[names[0]] == "timed out":
+        pytest.fail(f"skipped: `{names[0]}` already timed out in an earlier test")
+    return Impl(session, names[0], request.node.nodeid)
+
+
+@pytest.fixture
+def run_experiment(request):
+    """run_experiment(name) -> (result, kwargs): run a convergence experiment with the target's own functions."""
+    session = request.config._kata
+
+    def run(name: str):
+        uses = catalog.EXPERIMENT_BY_NAME[name].uses
+        missing = [n for n in uses if n not in session.target.present]
+        if missing:
+            raise Mismatch(f"the {name} experiment", "all its functions", "missing functions",
+                           f"It needs {', '.join(f'`{m}`' for m in missing)}, which your code does not define.")
+        stuck = [n for n in uses if session.broken.get(n) == "timed out"]
+        if stuck:
+            raise Mismatch(f"the {name} experiment", "a result", "not run",
+                           f"Not run, because {', '.join(f'`{s}`' for s in stuck)} timed out in its own tests.")
+        kwargs = experiments.arguments(name, session.seed)
+        try:
+            reply = session.target.experiment(name, kwargs, session.call_seed(request.node.nodeid, 0))
+        except SubmissionFailure as failure:
+            failure.call = f"the {name} experiment"
+            raise
+        request.node._kata_trace = reply["value"].get("trace") if isinstance(reply["value"], dict) else None
+        return reply["value"], kwargs
+
+    return run
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" or (report.when == "setup" and report.failed):
+        session = item.config._kata
+        names = graded_names(item)
+        marker = item.get_closest_marker("experiment")
+        record = {"nodeid": item.nodeid, "test": item.name, "function": None if marker else (names or [None])[0],
+                  "experiment": marker.args[0] if marker else None, "tags": names,
+                  "status": "passed" if report.passed else "failed", "failure": None, "note": None}
+        impl_ = item.funcargs.get("impl") if hasattr(item, "funcargs") else None
+        if report.failed:
+            record["failure"] = describe_failure(call.excinfo.value if call.excinfo else None, impl_)
+            if record["function"]:
+                session.failed.add(record["function"])
+        if impl_ is not None and impl_.note:
+            record["note"] = impl_.note
+        session.records.append(record)
+
+
+def describe_failure(error, impl_: Optional[Impl]) -> Dict:
+    """Plain data about why a test failed, for the reports."""
+    printed = (impl_.last.get("printed") if impl_ else "") or ""
+    if isinstance(error, Mismatch):
+        detail = error.detail
+        if error.got is None and printed.strip():
+            detail = "Your function printed its answer but returned None: use `return`, not `print`."
+        return {"kind": "mismatch", "call": error.call, "expected": error.expected, "got": error.got,
+                "detail": detail}
+    if isinstance(error, SubmissionFailure):
+        reply = error.reply
+        return {"kind": error.kind, "call": getattr(error, "call", ""), "type": reply.get("type", ""),
+                "message": reply.get("message", ""), "where": reply.get("where", []),
+                "printed": reply.get("printed", "")}
+    if error is None:
+        return {"kind": "error", "message": "the test failed"}
+    return {"kind": "error", "message": f"{type(error).__name__}: {error}"[:2000]}

@@ -1,0 +1,295 @@
+"""The trusted side of the sandbox: start a worker, call into it with deadlines, kill it.
+
+A worker that crashes, exits or times out is killed together with everything it
+started (detached processes included: this process becomes their subreaper), and
+the next call starts a fresh one, so a failure costs only the call that made it.
+"""
+import ctypes
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+from ..plain import NotPlain, to_plain
+from .channel import Channel, ChannelClosed, ChannelTimeout
+from . import confine
+
+GRADER_ROOT = Path(__file__).resolve().parents[2]
+UNPRIVILEGED_UID = 65534
+_PR_SET_CHILD_SUBREAPER = 36
+_live_workers: Dict[int, "Worker"] = {}
+
+
+class SubmissionFailure(Exception):
+    """Submission code did not return normally. `reply` is plain data about it."""
+
+    kind = "raised"
+
+    def __init__(self, reply: Dict):
+        super().__init__(reply.get("message", ""))
+        self.reply = reply
+
+
+class Raised(SubmissionFailure):
+    kind = "raised"
+
+
+class Crashed(SubmissionFailure):
+    kind = "crashed"
+
+
+class TimedOut(SubmissionFailure):
+    kind = "timed out"
+
+
+class LoadFailed(Exception):
+    """The submission could not be loaded at all; `reply` says why."""
+
+    def __init__(self, reply: Dict):
+        super().__init__(reply.get("message", ""))
+        self.reply = reply
+
+
+DEFAULT_LIMITS = {
+    "memory_bytes": 2 * 1024 ** 3,
+    "file_bytes": 16 * 1024 ** 2,
+    "open_files": 256,
+}
+
+
+class Worker:
+    """One confined worker process serving one submission laid out in a scratch directory.
+
+    files maps relative paths to source text; kind is "module" or "package" (see
+    runtime.load). serve_reference answers the worker's requests for correct
+    stand-in functions.
+    """
+
+    def __init__(self, files: Dict[str, str], kind: str, functions: List[str],
+                 serve_reference: Callable[[str, list], object], *, total_seconds: float = 300,
+                 cpu_seconds: int = 300, landlock: bool = True):
+        self.files, self.kind, self.functions = files, kind, functions
+        self.serve_reference = serve_reference
+        self.deadline = time.monotonic() + total_seconds
+        self.cpu_seconds = cpu_seconds
+        self.landlock = landlock
+        self.process = None
+        self.channel: Optional[Channel] = None
+        self.scratch: Optional[Path] = None
+        self.isolation: List[str] = []
+        self.present: List[str] = []
+        self.starts = 0
+
+    # --- life cycle -------------------------------------------------------
+    def start(self) -> None:
+        """Start the worker and load the submission; raises LoadFailed."""
+        _become_subreaper()
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        for relative, text in self.files.items():
+            path = self.scratch / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        uid = None
+        if os.geteuid() == 0 and confine.runtime_readable_by_others():
+            uid = UNPRIVILEGED_UID
+            for path in [self.scratch, *self.scratch.rglob("*")]:
+                os.chown(path, uid, uid)
+        os.chmod(self.scratch, 0o700)
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        code = (f"import sys; sys.path.insert(0, {str(GRADER_ROOT)!r}); "
+                f"from grader.sandbox.worker import main; main({to_worker_r}, {from_worker_w})")
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.scratch), "LANG": "C.UTF-8",
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        import subprocess
+        self.process = subprocess.Popen(
+            [sys.executable, "-s", "-c", code], pass_fds=(to_worker_r, from_worker_w), cwd=self.scratch,
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        _live_workers[self.process.pid] = self
+        self.started_at = _start_time(self.process.pid)
+        self.channel = Channel(from_worker_r, to_worker_w, self._serve)
+        self.starts += 1
+        limits = dict(DEFAULT_LIMITS, cpu_seconds=self.cpu_seconds)
+        limits["processes"] = _process_count(uid if uid is not None else os.geteuid()) + 32
+        self.channel.send({"op": "start", "scratch": str(self.scratch), "kind": self.kind, "uid": uid,
+                           "limits": limits, "landlock": self.landlock, "functions": self.functions,
+                           "grader_root": str(GRADER_ROOT)})
+        try:
+            reply = self.channel.receive(min(self.deadline, time.monotonic() + 30))
+        except ChannelTimeout:
+            self.close()
+            raise LoadFailed({"type": "TimeoutError", "message": "loading your code took longer than 30 seconds "
+                              "(is there a long loop or a sleep at the top level?)", "where": []})
+        except ChannelClosed:
+            code = self.process.poll()
+            self.close()
+            raise LoadFailed({"type": "Exit", "where": [], "message":
+                              f"your code ended the program while it was being loaded (exit status {code})"})
+        if reply["op"] != "ready":
+            self.close()
+            raise LoadFailed(reply)
+        self.isolation = [str(x) for x in reply.get("isolation", [])]
+        self.present = [str(x) for x in reply.get("functions", [])]
+
+    def close(self) -> None:
+        if self.process is not None:
+            _kill_tree(self.process)
+            _live_workers.pop(self.process.pid, None)
+            self.process = None
+        if self.channel is not None:
+            for fd in (self.channel.read_fd, self.channel.write_fd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self.channel = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    # --- calls ------------------------------------------------------------
+    def call(self, fn: Dict, args: list, timeout: float, seed: int, kwargs: Optional[Dict] = None):
+        """Run fn in the worker; return its plain value or raise a SubmissionFailure."""
+        now = time.monotonic()
+        if now >= self.deadline:
+            raise TimedOut({"type": "TimeoutError", "where": [],
+                            "message": "the time allowed for the whole submission ran out"})
+        if self.process is None:
+            self.start()
+        message = {"op": "call", "fn": fn, "args": self.channel.encode(list(args)), "seed": seed, "top": True}
+        if kwargs is not None:
+            message["kwargs"] = kwargs
+        try:
+            reply = self.channel.request(message, min(self.deadline, now + timeout))
+        except ChannelTimeout:
+            self.close()
+            raise TimedOut({"type": "TimeoutError", "where": [],
+                            "message": f"no answer within {timeout:g} seconds (an endless loop?)"})
+        except ChannelClosed as error:
+            status = self.process.poll() if self.process else None
+            self.close()
+            raise Crashed({"type": "Crash", "where": [], "message": _crash_message(status, error)})
+        finally:
+            if self.channel is not None:
+                self.channel.forget_exports()
+        if reply["op"] == "return":
+            return reply
+        raise Raised(reply)
+
+    def _serve(self, message: Dict) -> Dict:
+        """Answer the worker's calls: correct stand-ins and the tests' own callables."""
+        fn = message.get("fn") or {}
+        args = self.channel.decode(message.get("args") or [], self.deadline)
+        try:
+            if "reference" in fn:
+                value = self.serve_reference(str(fn["reference"]), args)
+            else:
+                value = self.channel.exported(fn["callable"])(*args)
+            return {"op": "return", "value": self.channel.encode(to_plain(value) if not callable(value) else value)}
+        except SubmissionFailure as failure:
+            return dict(failure.reply, op="raise")
+        except (NotPlain, Exception) as error:
+            return {"op": "raise", "type": type(error).__name__, "message": str(error), "is_exception": True,
+                    "where": []}
+
+
+def _crash_message(status, error) -> str:
+    if status is None:
+        return f"the worker stopped answering ({error})"
+    if status < 0:
+        name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
+        if name in ("SIGKILL", "SIGXCPU"):
+            return f"your code was stopped by {name}: it used too much CPU time or memory"
+        if name == "SIGSEGV":
+            return "your code crashed the Python interpreter (segmentation fault)"
+        return f"your code was stopped by {name}"
+    return f"your code ended the program (exit status {status}) instead of returning"
+
+
+def _become_subreaper() -> None:
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _proc_stat(pid: int):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            data = handle.read().decode(errors="replace")
+    except OSError:
+        return None
+    fields = data[data.rfind(")") + 2:].split()
+    return {"ppid": int(fields[1]), "sid": int(fields[3]), "start": int(fields[19])}
+
+
+def _start_time(pid: int) -> int:
+    stat = _proc_stat(pid)
+    return stat["start"] if stat else 0
+
+
+def _process_count(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def _kill_tree(process) -> None:
+    """Kill the worker, its descendants, and the detached processes it left to us."""
+    pid, me = process.pid, os.getpid()
+    started = _start_time(pid)
+    for _ in range(50):
+        stats = {}
+        for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+            if entry.isdigit():
+                stat = _proc_stat(int(entry))
+                if stat:
+                    stats[int(entry)] = stat
+        others = {p for p in _live_workers if p != pid}
+
+        def doomed(p):
+            seen = 0
+            while p in stats and seen < 1000:
+                if p == pid or stats[p]["sid"] == pid:
+                    return True
+                parent = stats[p]["ppid"]
+                if parent == me:  # reparented to us: ours unless it is another live worker's tree
+                    return p not in others and stats[p]["start"] >= started and stats[p]["sid"] not in others
+                if parent in others:
+                    return False
+                p, seen = parent, seen + 1
+            return False
+
+        victims = [p for p in stats if p != me and doomed(p)]
+        if pid not in victims and process.poll() is None:
+            victims.append(pid)
+        if not victims:
+            break
+        for victim in victims:
+            try:
+                os.kill(victim, signal.SIGKILL)
+            except OSError:
+                pass
+        for victim in victims:
+            if stats.get(victim, {}).get("ppid") == me and victim != pid:
+                try:
+                    os.waitpid(victim, 0)
+                except OSError:
+                    pass
+        process.poll()
+    try:
+        process.wait(timeout=5)
+    except Exception:
+        pass

@@ -1,0 +1,176 @@
+"""Load a submission, call its functions, return plain data.
+
+This module runs inside the worker (for learner code) and in-process (for the
+trusted reference solutions). It never decides pass or fail: it only reports what
+the code returned, printed, raised, and whether it modified its arguments.
+"""
+import contextlib
+import importlib.util
+import io
+import random
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Callable, Dict, List, Optional
+
+from .. import experiments
+from ..catalog import FUNCTION_NAMES
+from ..plain import NotPlain, to_plain
+
+PRINT_LIMIT = 4000
+MODULES = ("linear_algebra", "gradient_descent")
+
+
+class Loaded:
+    """A submission's modules and the exercise functions found in them."""
+
+    def __init__(self, modules: List[ModuleType]):
+        self.modules = modules
+        self.functions: Dict[str, Callable] = {}
+        for module in modules:
+            for name in FUNCTION_NAMES:
+                value = module.__dict__.get(name)
+                if callable(value) and name not in self.functions:
+                    self.functions[name] = value
+
+
+def load(root: Path, kind: str, package_name: str = "submission") -> Loaded:
+    """Import a submission laid out under root.
+
+    kind "module": root/submission.py defines everything at top level.
+    kind "package": root/<package_name>/ holds linear_algebra.py and gradient_descent.py.
+    Exceptions raised by the submission's own top-level code propagate.
+    """
+    if kind == "module":
+        path = root / f"{package_name}.py"
+        spec = importlib.util.spec_from_file_location(package_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[package_name] = module
+        spec.loader.exec_module(module)
+        return Loaded([module])
+    package_dir = root / package_name
+    sys.path.insert(0, str(package_dir))  # for `from linear_algebra import add` in a flat folder
+    spec = importlib.util.spec_from_file_location(
+        package_name, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[package_name] = package
+    if (package_dir / "__init__.py").exists():
+        spec.loader.exec_module(package)
+    modules = []
+    # gradient_descent first: its own definitions take precedence over names it imports.
+    for name in reversed(MODULES):
+        if (package_dir / f"{name}.py").exists():
+            modules.append(importlib.import_module(f"{package_name}.{name}"))
+    return Loaded(modules)
+
+
+def load_trusted(package: str) -> Loaded:
+    """Import an installed package of trusted code (the reference solutions)."""
+    return Loaded([importlib.import_module(f"{package}.{name}") for name in reversed(MODULES)])
+
+
+@contextlib.contextmanager
+def isolated(loaded: Loaded, keep: Optional[str], stand_ins: Dict[str, Callable]):
+    """Within the block, every exercise name but `keep` resolves to its stand-in.
+
+    Fault isolation: a learner's `distance` calling `squared_distance` gets a correct
+    one, so a bug there costs `squared_distance`'s points only.
+    """
+    if keep is None:
+        yield
+        return
+    saved = []
+    for module in loaded.modules:
+        namespace = module.__dict__
+        for name, stand_in in stand_ins.items():
+            if name != keep and name in namespace:
+                saved.append((namespace, name, namespace[name]))
+                namespace[name] = stand_in
+    try:
+        yield
+    finally:
+        for namespace, name, value in reversed(saved):
+            namespace[name] = value
+
+
+class _CappedText(io.TextIOBase):
+    def __init__(self):
+        self.parts: List[str] = []
+        self.size = 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str.__str__(text) if isinstance(text, str) else str(text)
+        if self.size < PRINT_LIMIT:
+            self.parts.append(text[: PRINT_LIMIT - self.size])
+        self.size += len(text)
+        return len(text)
+
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
+def seed_randomness(seed: int) -> None:
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        try:
+            numpy.random.seed(seed % 2 ** 32)
+        except Exception:
+            pass
+
+
+def describe_exception(error: BaseException) -> Dict:
+    """Plain data about an exception raised by submission code."""
+    frames = traceback.extract_tb(error.__traceback__)
+    # Keep the submission's own frames: the grader's are noise to a learner.
+    frames = [f for f in frames if "/grader/" not in f.filename.replace("\\", "/")] or frames[-1:]
+    where = [f"{Path(f.filename).name}, line {f.lineno}, in {f.name}" for f in frames[-3:]]
+    return {
+        "op": "raise",
+        "type": type(error).__name__,
+        "message": str(error)[:PRINT_LIMIT] if not isinstance(error, RecursionError) else "maximum recursion depth exceeded",
+        "is_exception": isinstance(error, Exception) and not isinstance(error, MemoryError),
+        "where": where,
+    }
+
+
+def invoke(function: Callable, args: List, seed: int) -> Dict:
+    """Call function(*args) and report, as plain data, what happened."""
+    before = [_snapshot(a) for a in args]
+    printed = _CappedText()
+    seed_randomness(seed)
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = printed
+    try:
+        result = to_plain(function(*args))
+    except NotPlain as error:
+        return {"op": "raise", "type": "NotPlain", "message": str(error), "is_exception": False,
+                "where": [], "printed": printed.value()}
+    except BaseException as error:  # the submission's exceptions, SystemExit included
+        reply = describe_exception(error)
+        reply["printed"] = printed.value()
+        return reply
+    finally:
+        sys.stdout, sys.stderr = saved
+    mutated = [i for i, (arg, old) in enumerate(zip(args, before)) if old is not None and _snapshot(arg) != old]
+    return {"op": "return", "value": result, "mutated": mutated, "printed": printed.value()}
+
+
+def _snapshot(arg):
+    if callable(arg):
+        return None
+    try:
+        return to_plain(arg)
+    except NotPlain:
+        return None
+
+
+def run_experiment(loaded: Loaded, name: str, kwargs: Dict, seed: int) -> Dict:
+    """Run one of the chapter's experiments with the submission's own functions."""
+    driver = experiments.DRIVERS[name]
+    fns = SimpleNamespace(**loaded.functions)
+    return invoke(lambda: driver(fns, **kwargs), [], seed)

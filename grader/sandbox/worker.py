@@ -1,0 +1,85 @@
+"""The worker: a confined process that runs a submission's code and answers in plain data.
+
+Started by `grader.sandbox.process.Worker`. It talks only through the two pipe file
+descriptors it is given; its stdout and stderr lead nowhere. Its first message from
+the trusted side says where the submission is and how to confine itself.
+"""
+import os
+import sys
+from pathlib import Path
+
+
+def main(read_fd: int, write_fd: int) -> None:
+    # Everything the worker itself needs is imported before the submission can run.
+    from . import confine, runtime
+    from .channel import Channel, RemoteError
+
+    state = {}
+
+    def stand_in(name):
+        return lambda *args: channel.call({"reference": name}, args)
+
+    def serve(message):
+        fn, args = message.get("fn") or {}, channel.decode(message.get("args") or [])
+        seed = int(message.get("seed", 0))
+        try:
+            if "callable" in fn:
+                reply = runtime.invoke(channel.exported(fn["callable"]), args, seed)
+            elif "experiment" in fn:
+                reply = runtime.run_experiment(state["loaded"], fn["experiment"], message["kwargs"], seed)
+            else:
+                name = fn["exercise"]
+                function = state["loaded"].functions.get(name)
+                if function is None:
+                    return {"op": "raise", "type": "NameError", "is_exception": False, "where": [],
+                            "message": f"name '{name}' is not defined"}
+                keep = name if fn.get("isolate") else None
+                with runtime.isolated(state["loaded"], keep, state["stand_ins"]):
+                    reply = runtime.invoke(function, args, seed)
+        finally:
+            if message.get("top"):
+                channel.forget_exports()
+        return reply
+
+    channel = Channel(read_fd, write_fd, serve)
+    start = channel.receive()
+    scratch = Path(start["scratch"])
+    in_force = []
+    applied = confine.set_limits(start.get("limits", {}))
+    if applied:
+        in_force.append("limits: " + ", ".join(applied))
+    if os.geteuid() == 0:
+        uid = start.get("uid")
+        dropped = confine.drop_privileges(uid, uid) if uid is not None else confine.drop_capabilities()
+        if dropped:
+            in_force.append(dropped)
+    if start.get("landlock", True):
+        landlocked = confine.apply_landlock(scratch, confine.readable_roots())
+        if landlocked:
+            in_force.append(landlocked)
+    # The grader's own directory leaves the path before the submission arrives.
+    sys.path[:] = [p for p in sys.path if p and Path(p).resolve() != Path(start["grader_root"]).resolve()]
+    sys.path.insert(0, str(scratch))
+    os.chdir(scratch)
+    state["stand_ins"] = {name: stand_in(name) for name in start["functions"]}
+    try:
+        state["loaded"] = runtime.load(scratch, start["kind"])
+    except BaseException as error:  # the submission's import-time failures, exits included
+        reply = runtime.describe_exception(error)
+        reply["op"] = "failed"
+        channel.send(reply)
+        os._exit(0)
+    channel.send({"op": "ready", "functions": sorted(state["loaded"].functions), "isolation": in_force})
+    while True:
+        message = channel.receive()
+        if message["op"] != "call":
+            break
+        try:
+            channel.send(serve(message))
+        except RemoteError as error:
+            channel.send(error.reply)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))

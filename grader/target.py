@@ -1,0 +1,133 @@
+"""What the kata's tests run against: the reference solutions, the exercises, or a submission.
+
+Both kinds of target answer the same two questions in plain data: call an exercise
+function (optionally with every other exercise function replaced by a correct
+one), and run one of the chapter's experiments with the target's own functions.
+
+* `InProcessTarget` imports trusted code into this process: the reference solutions,
+  or anything when the caller explicitly asks for `--in-process` (fast, no isolation).
+* `SandboxTarget` serves a submission from a confined worker process.
+"""
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from . import catalog
+from .load import Submission, load_submission
+from .plain import to_plain
+from .sandbox import runtime
+from .sandbox.process import LoadFailed, Raised, Worker
+
+CALL_TIMEOUT = 2.0
+EXPERIMENT_TIMEOUT = 60.0
+
+
+class Target:
+    label: str = ""
+    isolation: List[str] = []
+    present: List[str] = []
+    submission: Optional[Submission] = None
+
+    def call(self, name: str, args: list, isolate: bool, seed: int) -> Dict:
+        """Return the reply of name(*args): {"value", "mutated", "printed"}; raise SubmissionFailure."""
+        raise NotImplementedError
+
+    def experiment(self, name: str, kwargs: Dict, seed: int) -> Dict:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+_reference: Optional[runtime.Loaded] = None
+
+
+def reference() -> runtime.Loaded:
+    """The reference solutions, imported once (trusted code)."""
+    global _reference
+    if _reference is None:
+        _reference = runtime.load_trusted("solutions")
+    return _reference
+
+
+def call_reference(name: str, args: list):
+    """A correct stand-in, run here on plain data."""
+    return to_plain(reference().functions[name](*args))
+
+
+class InProcessTarget(Target):
+    def __init__(self, loaded: runtime.Loaded, label: str):
+        self.loaded, self.label = loaded, label
+        self.isolation = ["none: in-process (trusted code only)"]
+        self.present = sorted(loaded.functions)
+        ref = reference().functions
+        self.stand_ins = {name: ref[name] for name in catalog.FUNCTION_NAMES}
+
+    def call(self, name, args, isolate, seed):
+        function = self.loaded.functions.get(name)
+        if function is None:
+            raise Raised({"type": "NameError", "message": f"name '{name}' is not defined", "where": [],
+                          "is_exception": False})
+        with runtime.isolated(self.loaded, name if isolate else None, self.stand_ins):
+            reply = runtime.invoke(function, args, seed)
+        if reply["op"] != "return":
+            raise Raised(reply)
+        return reply
+
+    def experiment(self, name, kwargs, seed):
+        reply = runtime.run_experiment(self.loaded, name, kwargs, seed)
+        if reply["op"] != "return":
+            raise Raised(reply)
+        return reply
+
+
+class SandboxTarget(Target):
+    def __init__(self, submission: Submission, total_seconds: float = 300):
+        self.submission, self.label = submission, submission.label
+        self.worker = Worker(submission.files, submission.kind, list(catalog.FUNCTION_NAMES), call_reference,
+                             total_seconds=total_seconds)
+        self.worker.start()  # raises LoadFailed
+        self.isolation = self.worker.isolation
+        self.present = self.worker.present
+
+    def call(self, name, args, isolate, seed):
+        return self.worker.call({"exercise": name, "isolate": isolate}, args, CALL_TIMEOUT, seed)
+
+    def experiment(self, name, kwargs, seed):
+        return self.worker.call({"experiment": name}, [], EXPERIMENT_TIMEOUT, seed, kwargs=kwargs)
+
+    def close(self):
+        self.worker.close()
+
+
+def open_target(spec: str, in_process: Optional[bool] = None) -> Target:
+    """Open `solutions`, `exercises` or a path. Raises load.LoadError or LoadFailed.
+
+    The solutions run in-process unless in_process is False; anything else runs in
+    the sandbox unless in_process is True.
+    """
+    submission = load_submission(spec)
+    if in_process is None:
+        in_process = spec == "solutions"
+    if not in_process:
+        return SandboxTarget(submission)
+    if spec in ("solutions", "exercises"):
+        return InProcessTarget(runtime.load_trusted(spec), spec)
+    return _in_process_from_files(submission)
+
+
+def _in_process_from_files(submission: Submission) -> InProcessTarget:
+    import tempfile
+    scratch = Path(tempfile.mkdtemp(prefix="grader-inproc-"))
+    for relative, text in submission.files.items():
+        (scratch / relative).parent.mkdir(parents=True, exist_ok=True)
+        (scratch / relative).write_text(text, encoding="utf-8")
+    package = f"submission_{abs(hash(str(scratch)))}"
+    if submission.kind == "module":
+        (scratch / "submission.py").rename(scratch / f"{package}.py")
+    else:
+        (scratch / "submission").rename(scratch / package)
+    try:
+        loaded = runtime.load(scratch, submission.kind, package)
+    except BaseException as error:
+        raise LoadFailed(runtime.describe_exception(error)) from None
+    return InProcessTarget(loaded, submission.label)

@@ -1,0 +1,1 @@
+"""Reference solutions for the gradient-descent kata (instructors' answer key)."""

@@ -1,0 +1,81 @@
+"""Strategies and checks shared by the kata's tests."""
+import math
+
+from hypothesis import strategies as st
+
+from grader.expect import Mismatch
+from grader.sandbox.process import Raised
+
+MAX_LEN = 6
+numbers = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False)
+small = st.floats(min_value=-10, max_value=10, allow_nan=False, allow_infinity=False)
+
+
+def vectors(elements=numbers, size=None):
+    if size is not None:
+        return st.lists(elements, min_size=size, max_size=size)
+    return st.lists(elements, min_size=1, max_size=MAX_LEN)
+
+
+def same_length(count=2, elements=numbers):
+    """count vectors of one common length (at least 1)."""
+    return st.integers(1, MAX_LEN).flatmap(lambda n: st.tuples(*[vectors(elements, n)] * count))
+
+
+def different_lengths(elements=numbers):
+    return st.tuples(vectors(elements), vectors(elements)).filter(lambda vw: len(vw[0]) != len(vw[1]))
+
+
+def vector_lists(elements=numbers, min_count=1):
+    return st.integers(1, MAX_LEN).flatmap(
+        lambda n: st.lists(vectors(elements, n), min_size=min_count, max_size=6))
+
+
+def nonzero(low, high):
+    """Floats with low <= |x| <= high, either sign."""
+    return st.tuples(st.floats(low, high), st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
+
+
+def fsum_scale(terms):
+    """The size of a sum's terms, for a tolerance that survives summing in another order."""
+    return math.fsum(abs(t) for t in terms)
+
+
+def expect_unmodified(impl, what: str) -> None:
+    mutated = impl.last.get("mutated") or []
+    if mutated:
+        raise Mismatch(impl.last_call, "the arguments left as they were", "an argument changed",
+                       f"{what} changed argument number {mutated[0] + 1} in place. Build and return a new "
+                       f"list instead: the caller still needs the original.")
+
+
+def expect_raises(impl, call, detail: str) -> None:
+    try:
+        got = call()
+    except Raised as failure:
+        if failure.reply.get("type") == "NotImplementedError":
+            raise  # a stub is not a function that checks its input
+        if failure.reply.get("is_exception"):
+            return
+        raise Mismatch(impl.last_call, "an exception", failure.reply.get("type"),
+                       f"{detail} It raised {failure.reply.get('type')}, which is not an ordinary exception.")
+    raise Mismatch(impl.last_call, "an exception", got, detail)
+
+
+class Quadratic:
+    """f(x) = a x^2 + b x + c, or its sum over coordinates for a vector x; trusted test code."""
+
+    def __init__(self, a, b, c=0.0):
+        self.a, self.b, self.c = a, b, c
+        if isinstance(a, list):
+            terms = " + ".join(f"{ai:g}*v[{i}]**2 + {bi:g}*v[{i}]" for i, (ai, bi) in enumerate(zip(a, b)))
+            self.description = f"f(v) = {terms}"
+        else:
+            self.description = f"f(x) = {a:g}*x**2 + {b:g}*x + {c:g}"
+
+    def __call__(self, x):
+        if isinstance(self.a, list):
+            if not isinstance(x, list) or len(x) != len(self.a):
+                raise TypeError(f"f expects a vector of length {len(self.a)}")
+            return math.fsum(a * xi * xi + b * xi for a, b, xi in zip(self.a, self.b, x))
+        return self.a * x * x + self.b * x + self.c

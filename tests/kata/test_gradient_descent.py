@@ -1,0 +1,216 @@
+"""Properties of the gradient-descent building blocks."""
+import math
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from grader.expect import Mismatch, expect_number, expect_true, expect_vector
+from kata_helpers import Quadratic, expect_unmodified, nonzero, numbers, same_length, small, vectors
+
+steps = st.floats(min_value=0.001, max_value=1.0)
+coefficient = nonzero(0.5, 5)
+
+
+def quotient_scale(f_x, f_xh, h):
+    """How much rounding one evaluation order can differ from another by, for a forward quotient."""
+    return (abs(f_x) + abs(f_xh)) / h * 1e3
+
+
+# --- difference_quotient ------------------------------------------------------------
+@pytest.mark.grades("difference_quotient")
+@given(coefficient, small, small, st.floats(-100, 100), steps)
+def test_difference_quotient_is_the_forward_quotient(impl, a, b, c, x, h):
+    f = Quadratic(a, b, c)
+    expected = (f(x + h) - f(x)) / h
+    got = impl.difference_quotient(f, x, h)
+    expect_number(impl.last_call, got, expected, "It should be (f(x + h) - f(x)) / h: a forward step of h.",
+                  scale=quotient_scale(f(x), f(x + h), h))
+
+
+@pytest.mark.grades("difference_quotient")
+@given(coefficient, small, st.floats(-100, 100), steps)
+def test_difference_quotient_of_a_quadratic(impl, a, b, x, h):
+    # For f(x) = a x^2 + b x the forward quotient is exactly 2 a x + b + a h.
+    f = Quadratic(a, b)
+    got = impl.difference_quotient(f, x, h)
+    expect_number(impl.last_call, got, 2 * a * x + b + a * h,
+                  "For f(x) = a*x**2 + b*x the forward quotient is 2*a*x + b + a*h.",
+                  scale=quotient_scale(f(x), f(x + h), h))
+
+
+# --- partial_difference_quotient ------------------------------------------------------
+def quadratic_and_point(dim_min=1):
+    return st.integers(dim_min, 5).flatmap(lambda n: st.tuples(
+        vectors(coefficient, n), vectors(small, n), vectors(st.floats(-10, 10), n), st.integers(0, n - 1)))
+
+
+def forward_partial(f, v, i, h):
+    w = [x + (h if j == i else 0) for j, x in enumerate(v)]
+    return (f(w) - f(v)) / h, quotient_scale(f(v), f(w), h)
+
+
+@pytest.mark.grades("partial_difference_quotient")
+@given(quadratic_and_point(), steps)
+def test_partial_difference_quotient_moves_only_coordinate_i(impl, problem, h):
+    a, b, v, i = problem
+    f = Quadratic(a, b)
+    expected, scale = forward_partial(f, v, i, h)
+    got = impl.partial_difference_quotient(f, v, i, h)
+    expect_number(impl.last_call, got, expected,
+                  f"Only element {i} of v should move by h: (f(v with v[{i}] + h) - f(v)) / h.", scale=scale)
+    expect_unmodified(impl, "partial_difference_quotient")
+
+
+@pytest.mark.grades("partial_difference_quotient")
+@given(quadratic_and_point(dim_min=2), steps)
+def test_partial_difference_quotient_matches_the_derivative(impl, problem, h):
+    a, b, v, i = problem
+    got = impl.partial_difference_quotient(Quadratic(a, b), v, i, h)
+    expect_number(impl.last_call, got, 2 * a[i] * v[i] + b[i] + a[i] * h,
+                  f"For this f the i-th forward quotient is 2*a[i]*v[i] + b[i] + a[i]*h with i = {i}.",
+                  scale=1e-3 * (1 + abs(2 * a[i] * v[i] + b[i])))
+
+
+# --- estimate_gradient -------------------------------------------------------------
+@pytest.mark.grades("estimate_gradient")
+@given(quadratic_and_point(), st.floats(0.001, 0.5))
+def test_estimate_gradient_uses_every_coordinate_and_the_given_h(impl, problem, h):
+    a, b, v, _ = problem
+    f = Quadratic(a, b)
+    pairs = [forward_partial(f, v, i, h) for i in range(len(v))]
+    got = impl.estimate_gradient(f, v, h)
+    expect_vector(impl.last_call, got, [p for p, _ in pairs],
+                  "Element i should be the i-th partial difference quotient, computed with the h passed in.",
+                  scales=[s for _, s in pairs])
+    expect_unmodified(impl, "estimate_gradient")
+
+
+@pytest.mark.grades("estimate_gradient")
+@given(quadratic_and_point())
+def test_estimate_gradient_defaults_to_h_of_0_0001(impl, problem):
+    a, b, v, _ = problem
+    f = Quadratic(a, b)
+    pairs = [forward_partial(f, v, i, 0.0001) for i in range(len(v))]
+    got = impl.estimate_gradient(f, v)
+    expect_vector(impl.last_call, got, [p for p, _ in pairs],
+                  "Called without h, estimate_gradient should use h = 0.0001.", scales=[s for _, s in pairs])
+
+
+# --- gradient_step ------------------------------------------------------------------
+@pytest.mark.grades("gradient_step")
+@given(same_length(), st.floats(-10, 10))
+def test_gradient_step_moves_step_size_along_the_gradient(impl, vg, step_size):
+    v, gradient = vg
+    got = impl.gradient_step(v, gradient, step_size)
+    expect_vector(impl.last_call, got, [x + step_size * g for x, g in zip(v, gradient)],
+                  "It should return v + step_size * gradient (callers pass a negative step to go downhill).",
+                  scales=[abs(x) + abs(step_size * g) for x, g in zip(v, gradient)])
+    expect_unmodified(impl, "gradient_step")
+
+
+@pytest.mark.grades("gradient_step")
+@given(vectors())
+def test_gradient_step_of_size_zero_stays_put(impl, v):
+    got = impl.gradient_step(v, [1.0] * len(v), 0.0)
+    expect_vector(impl.last_call, got, v, "A step of size 0 should return v unchanged.")
+
+
+# --- sum_of_squares_gradient ---------------------------------------------------------
+@pytest.mark.grades("sum_of_squares_gradient")
+@given(vectors())
+def test_sum_of_squares_gradient_is_twice_v(impl, v):
+    got = impl.sum_of_squares_gradient(v)
+    expect_vector(impl.last_call, got, [2 * x for x in v], "The derivative of v[i]**2 is 2 * v[i].")
+    expect_unmodified(impl, "sum_of_squares_gradient")
+
+
+@pytest.mark.grades("sum_of_squares_gradient")
+@given(vectors(st.floats(-100, 100)))
+def test_sum_of_squares_gradient_agrees_with_finite_differences(impl, v):
+    h = 1e-3
+    def sum_sq(u):
+        return math.fsum(x * x for x in u)
+    central = [(sum_sq(v[:i] + [x + h] + v[i + 1:]) - sum_sq(v[:i] + [x - h] + v[i + 1:])) / (2 * h)
+               for i, x in enumerate(v)]
+    got = impl.sum_of_squares_gradient(v)
+    expect_vector(impl.last_call, got, central,
+                  "It should agree with a numerical estimate of the gradient of sum_of_squares.",
+                  scales=[1e3 * (1 + sum_sq(v))] * len(v))
+
+
+# --- linear_gradient ---------------------------------------------------------------
+def squared_error(x, y, theta):
+    slope, intercept = theta
+    return (slope * x + intercept - y) ** 2
+
+
+@pytest.mark.grades("linear_gradient")
+@given(st.floats(-100, 100), st.floats(-1e4, 1e4), vectors(st.floats(-100, 100), 2))
+def test_linear_gradient_is_the_gradient_of_the_squared_error(impl, x, y, theta):
+    slope, intercept = theta
+    error = slope * x + intercept - y
+    got = impl.linear_gradient(x, y, theta)
+    expect_vector(impl.last_call, got, [2 * error * x, 2 * error],
+                  "With error = slope * x + intercept - y, the gradient is [2 * error * x, 2 * error].",
+                  scales=[2 * (abs(slope * x) + abs(intercept) + abs(y)) * abs(x),
+                          2 * (abs(slope * x) + abs(intercept) + abs(y))])
+    expect_unmodified(impl, "linear_gradient")
+
+
+@pytest.mark.grades("linear_gradient")
+@given(st.floats(-100, 100), st.floats(-1e3, 1e3), vectors(st.floats(-100, 100), 2))
+def test_linear_gradient_agrees_with_finite_differences(impl, x, y, theta):
+    h = 1e-3
+    slope, intercept = theta
+    numeric = [(squared_error(x, y, [slope + h, intercept]) - squared_error(x, y, [slope - h, intercept])) / (2 * h),
+               (squared_error(x, y, [slope, intercept + h]) - squared_error(x, y, [slope, intercept - h])) / (2 * h)]
+    size = 1 + (abs(slope * x) + abs(intercept) + abs(y) + abs(x) * h + h) ** 2
+    got = impl.linear_gradient(x, y, theta)
+    expect_vector(impl.last_call, got, numeric,
+                  "It should agree with a numerical estimate of the gradient of (slope*x + intercept - y)**2 "
+                  "with respect to [slope, intercept].", scales=[size * 1e-3 / h] * 2)
+
+
+# --- minibatches -------------------------------------------------------------------
+def slices(dataset, batch_size):
+    return [dataset[s:s + batch_size] for s in range(0, len(dataset), batch_size)]
+
+
+datasets = st.integers(1, 60).map(lambda n: list(range(n)))
+
+
+@pytest.mark.grades("minibatches")
+@given(datasets, st.integers(1, 15))
+def test_minibatches_in_order_without_shuffle(impl, dataset, batch_size):
+    got = impl.minibatches(dataset, batch_size, False)
+    expect_true(impl.last_call, got == slices(dataset, batch_size), slices(dataset, batch_size), got,
+                "With shuffle=False the batches are dataset[0:b], dataset[b:2b], ... in order, the last one "
+                "possibly shorter.")
+    expect_unmodified(impl, "minibatches")
+
+
+@pytest.mark.grades("minibatches")
+@given(datasets, st.integers(1, 15), st.sampled_from([True, None]))
+def test_minibatches_cover_the_dataset_once_in_contiguous_slices(impl, dataset, batch_size, shuffle):
+    got = impl.minibatches(dataset, batch_size) if shuffle is None else impl.minibatches(dataset, batch_size, True)
+    expected = slices(dataset, batch_size)
+    ok = isinstance(got, list) and all(isinstance(b, list) for b in got) and \
+        sorted(got, key=lambda b: b[0] if b else -1) == expected
+    expect_true(impl.last_call, ok, f"the slices {expected} in any order", got,
+                "Every item should appear exactly once, in batches that are contiguous slices "
+                "dataset[start:start + batch_size]; shuffle the order of the batches, not the items.")
+    expect_unmodified(impl, "minibatches")
+
+
+@pytest.mark.grades("minibatches")
+@given(st.integers(1, 5), st.integers(4, 8))
+def test_minibatches_shuffle_the_order_of_the_batches(impl, batch_size, count):
+    dataset = list(range(batch_size * count))
+    in_order = slices(dataset, batch_size)
+    orders = [impl.minibatches(dataset, batch_size, True) for _ in range(6)]
+    firsts = {tuple(b[0] for b in order) for order in orders if isinstance(order, list) and all(order)}
+    expect_true(impl.last_call, len(firsts) > 1 and any(o != in_order for o in orders),
+                "batches in a different random order on different calls", orders[0],
+                "With shuffle=True the order of the batches should change from call to call "
+                "(random.shuffle a list of batch starts).")

@@ -1,0 +1,214 @@
+"""Properties of the vector operations: definitions, laws, errors, and untouched arguments."""
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.expect import expect_number, expect_true, expect_vector
+from kata_helpers import (different_lengths, expect_raises, expect_unmodified, fsum_scale, numbers,
+                          same_length, vector_lists, vectors)
+
+
+# --- add ------------------------------------------------------------------------
+@pytest.mark.grades("add")
+@given(same_length())
+def test_add_adds_corresponding_elements(impl, vw):
+    v, w = vw
+    got = impl.add(v, w)
+    expect_vector(impl.last_call, got, [a + b for a, b in zip(v, w)], "Each element should be v[i] + w[i].")
+    expect_unmodified(impl, "add")
+
+
+@pytest.mark.grades("add")
+@given(same_length())
+def test_add_is_commutative(impl, vw):
+    v, w = vw
+    first, second = impl.add(v, w), impl.add(w, v)
+    expect_vector(impl.last_call, second, first, "add(w, v) should equal add(v, w).")
+
+
+@pytest.mark.grades("add")
+@given(different_lengths())
+def test_add_rejects_vectors_of_different_lengths(impl, vw):
+    expect_raises(impl, lambda: impl.add(*vw),
+                  "Vectors of different lengths cannot be added: raise an error (zip would silently drop items).")
+
+
+# --- subtract ---------------------------------------------------------------------
+@pytest.mark.grades("subtract")
+@given(same_length())
+def test_subtract_subtracts_corresponding_elements(impl, vw):
+    v, w = vw
+    got = impl.subtract(v, w)
+    expect_vector(impl.last_call, got, [a - b for a, b in zip(v, w)], "Each element should be v[i] - w[i].")
+    expect_unmodified(impl, "subtract")
+
+
+@pytest.mark.grades("subtract")
+@given(vectors())
+def test_subtract_of_a_vector_from_itself_is_zero(impl, v):
+    got = impl.subtract(v, v)
+    expect_vector(impl.last_call, got, [0.0] * len(v), "A vector minus itself is the zero vector.")
+
+
+@pytest.mark.grades("subtract")
+@given(different_lengths())
+def test_subtract_rejects_vectors_of_different_lengths(impl, vw):
+    expect_raises(impl, lambda: impl.subtract(*vw), "Vectors of different lengths cannot be subtracted: raise an error.")
+
+
+# --- vector_sum -------------------------------------------------------------------
+@pytest.mark.grades("vector_sum")
+@given(vector_lists())
+def test_vector_sum_sums_each_position(impl, vectors_):
+    got = impl.vector_sum(vectors_)
+    columns = list(zip(*vectors_))
+    expect_vector(impl.last_call, got, [math.fsum(c) for c in columns],
+                  "Element i should be the sum of element i of every vector.", scales=[fsum_scale(c) for c in columns])
+    expect_unmodified(impl, "vector_sum")
+
+
+@pytest.mark.grades("vector_sum")
+@given(st.just([]))
+def test_vector_sum_rejects_an_empty_list(impl, empty):
+    expect_raises(impl, lambda: impl.vector_sum(empty), "There is nothing to sum in an empty list: raise an error.")
+
+
+@pytest.mark.grades("vector_sum")
+@given(st.lists(vectors(size=2), min_size=1, max_size=4), vectors(size=3), st.integers(0, 4))
+def test_vector_sum_rejects_vectors_of_different_lengths(impl, twos, three, position):
+    mixed = list(twos)
+    mixed.insert(min(position, len(mixed)), three)
+    expect_raises(impl, lambda: impl.vector_sum(mixed), "All vectors must be the same length: raise an error.")
+
+
+# --- scalar_multiply --------------------------------------------------------------
+@pytest.mark.grades("scalar_multiply")
+@given(numbers, vectors())
+def test_scalar_multiply_scales_every_element(impl, c, v):
+    got = impl.scalar_multiply(c, v)
+    expect_vector(impl.last_call, got, [c * x for x in v], "Each element should be c * v[i].")
+    expect_unmodified(impl, "scalar_multiply")
+
+
+@pytest.mark.grades("scalar_multiply")
+@given(vectors())
+def test_scalar_multiply_by_one_changes_nothing(impl, v):
+    got = impl.scalar_multiply(1, v)
+    expect_vector(impl.last_call, got, v, "Multiplying by 1 should give the same vector back.")
+
+
+# --- vector_mean ------------------------------------------------------------------
+@pytest.mark.grades("vector_mean")
+@given(vector_lists())
+def test_vector_mean_averages_each_position(impl, vectors_):
+    got = impl.vector_mean(vectors_)
+    columns = list(zip(*vectors_))
+    n = len(vectors_)
+    expect_vector(impl.last_call, got, [math.fsum(c) / n for c in columns],
+                  f"Element i should be the average of element i over the {n} vector(s): divide by the number "
+                  f"of vectors.", scales=[fsum_scale(c) / n for c in columns])
+    expect_unmodified(impl, "vector_mean")
+
+
+@pytest.mark.grades("vector_mean")
+@given(vectors(), st.integers(1, 5))
+def test_vector_mean_of_copies_is_the_vector(impl, v, copies):
+    got = impl.vector_mean([list(v) for _ in range(copies)])
+    expect_vector(impl.last_call, got, v, "The mean of identical vectors is that vector.", scales=[abs(x) for x in v])
+
+
+# --- dot ----------------------------------------------------------------------
+@pytest.mark.grades("dot")
+@given(same_length())
+def test_dot_sums_the_products(impl, vw):
+    v, w = vw
+    products = [a * b for a, b in zip(v, w)]
+    got = impl.dot(v, w)
+    expect_number(impl.last_call, got, math.fsum(products), "dot(v, w) is v[0]*w[0] + v[1]*w[1] + ...",
+                  scale=fsum_scale(products))
+    expect_unmodified(impl, "dot")
+
+
+@pytest.mark.grades("dot")
+@given(same_length())
+def test_dot_is_symmetric(impl, vw):
+    v, w = vw
+    first, second = impl.dot(v, w), impl.dot(w, v)
+    expect_number(impl.last_call, second, first, "dot(w, v) should equal dot(v, w).",
+                  scale=fsum_scale([a * b for a, b in zip(v, w)]))
+
+
+@pytest.mark.grades("dot")
+@given(different_lengths())
+def test_dot_rejects_vectors_of_different_lengths(impl, vw):
+    expect_raises(impl, lambda: impl.dot(*vw), "The dot product needs vectors of the same length: raise an error.")
+
+
+# --- sum_of_squares ----------------------------------------------------------------
+@pytest.mark.grades("sum_of_squares")
+@given(vectors())
+def test_sum_of_squares_squares_then_sums(impl, v):
+    got = impl.sum_of_squares(v)
+    expect_number(impl.last_call, got, math.fsum(x * x for x in v), "sum_of_squares(v) is v[0]**2 + v[1]**2 + ...")
+    expect_unmodified(impl, "sum_of_squares")
+
+
+# --- magnitude ------------------------------------------------------------------
+@pytest.mark.grades("magnitude")
+@given(vectors())
+def test_magnitude_is_the_euclidean_length(impl, v):
+    got = impl.magnitude(v)
+    expect_number(impl.last_call, got, math.sqrt(math.fsum(x * x for x in v)),
+                  "magnitude(v) is the square root of the sum of squares.")
+    expect_unmodified(impl, "magnitude")
+
+
+@pytest.mark.grades("magnitude")
+@given(st.floats(0, 1e3), st.floats(0, 1e3))
+def test_magnitude_of_a_right_triangle(impl, a, b):
+    got = impl.magnitude([a, b])
+    expect_number(impl.last_call, got, math.hypot(a, b), "The length of [a, b] is the hypotenuse sqrt(a**2 + b**2).")
+
+
+# --- squared_distance -----------------------------------------------------------------
+@pytest.mark.grades("squared_distance")
+@given(same_length())
+def test_squared_distance_sums_squared_differences(impl, vw):
+    v, w = vw
+    got = impl.squared_distance(v, w)
+    expect_number(impl.last_call, got, math.fsum((a - b) ** 2 for a, b in zip(v, w)),
+                  "squared_distance(v, w) is (v[0]-w[0])**2 + (v[1]-w[1])**2 + ..., with no square root.",
+                  scale=math.fsum((abs(a) + abs(b)) ** 2 for a, b in zip(v, w)))
+    expect_unmodified(impl, "squared_distance")
+
+
+@pytest.mark.grades("squared_distance")
+@given(vectors())
+def test_squared_distance_to_itself_is_zero(impl, v):
+    got = impl.squared_distance(v, v)
+    expect_number(impl.last_call, got, 0.0, "A vector is at distance 0 from itself.")
+
+
+# --- distance ---------------------------------------------------------------------
+@pytest.mark.grades("distance")
+@given(same_length())
+def test_distance_is_the_length_of_the_difference(impl, vw):
+    v, w = vw
+    got = impl.distance(v, w)
+    expect_number(impl.last_call, got, math.sqrt(math.fsum((a - b) ** 2 for a, b in zip(v, w))),
+                  "distance(v, w) is the square root of squared_distance(v, w).",
+                  scale=math.sqrt(math.fsum((abs(a) + abs(b)) ** 2 for a, b in zip(v, w))))
+    expect_unmodified(impl, "distance")
+
+
+@pytest.mark.grades("distance")
+@given(same_length(3))
+def test_distance_obeys_the_triangle_inequality(impl, uvw):
+    u, v, w = uvw
+    uv, vw_, uw = impl.distance(u, v), impl.distance(v, w), impl.distance(u, w)
+    slack = 1e-9 * (abs(uv) + abs(vw_) + 1) if all(isinstance(x, (int, float)) for x in (uv, vw_, uw)) else 0
+    expect_true(impl.last_call, isinstance(uw, (int, float)) and uw <= uv + vw_ + slack,
+                f"at most {uv!r} + {vw_!r}", uw,
+                "Going from u to w directly is never longer than going through v.")
