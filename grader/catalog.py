@@ -45,7 +45,8 @@ EXERCISES: Tuple[Exercise, ...] = (
 
 EXPERIMENTS: Tuple[Experiment, ...] = (
     Experiment("descend_sum_of_squares", "Descend the sum of squares to the origin", 3,
-               ("sum_of_squares_gradient", "gradient_step", "distance", "squared_distance", "subtract", "sum_of_squares", "dot")),
+               ("sum_of_squares_gradient", "gradient_step", "add", "scalar_multiply", "distance", "squared_distance",
+                "subtract", "sum_of_squares", "dot")),
     Experiment("fit_batch", "Fit y = 40x + 5 by batch gradient descent", 3,
                ("linear_gradient", "vector_mean", "vector_sum", "scalar_multiply", "add", "gradient_step")),
     Experiment("fit_minibatch", "Fit y = 40x + 5 by minibatch gradient descent", 3,

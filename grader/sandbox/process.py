@@ -107,10 +107,15 @@ class Worker:
                "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         import subprocess
+        # GRADER_WORKER_STDERR=FILE keeps the worker's own stderr, for debugging the grader.
+        debug = os.environ.get("GRADER_WORKER_STDERR")
+        stderr = open(debug, "ab") if debug else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-c", code], pass_fds=(to_worker_r, from_worker_w), cwd=self.scratch,
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
             start_new_session=True)
+        if debug:
+            stderr.close()
         os.close(to_worker_r)
         os.close(from_worker_w)
         _live_workers[self.process.pid] = self

@@ -36,7 +36,11 @@ class Loaded:
 
 
 def load(root: Path, kind: str, package_name: str = "submission") -> Loaded:
-    """Import a submission laid out under root.
+    return Loaded(import_modules(root, kind, package_name))
+
+
+def import_modules(root: Path, kind: str, package_name: str = "submission") -> List[ModuleType]:
+    """Import a submission laid out under root; return its modules.
 
     kind "module": root/submission.py defines everything at top level.
     kind "package": root/<package_name>/ holds linear_algebra.py and gradient_descent.py.
@@ -48,7 +52,7 @@ def load(root: Path, kind: str, package_name: str = "submission") -> Loaded:
         module = importlib.util.module_from_spec(spec)
         sys.modules[package_name] = module
         spec.loader.exec_module(module)
-        return Loaded([module])
+        return [module]
     package_dir = root / package_name
     sys.path.insert(0, str(package_dir))  # for `from linear_algebra import add` in a flat folder
     spec = importlib.util.spec_from_file_location(
@@ -62,7 +66,7 @@ def load(root: Path, kind: str, package_name: str = "submission") -> Loaded:
     for name in reversed(MODULES):
         if (package_dir / f"{name}.py").exists():
             modules.append(importlib.import_module(f"{package_name}.{name}"))
-    return Loaded(modules)
+    return modules
 
 
 def load_trusted(package: str) -> Loaded:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 def main(read_fd: int, write_fd: int) -> None:
     # Everything the worker itself needs is imported before the submission can run.
-    from . import confine, runtime
+    from . import confine, guard, runtime
     from .channel import Channel, RemoteError
 
     state = {}
@@ -39,8 +39,11 @@ def main(read_fd: int, write_fd: int) -> None:
         finally:
             if message.get("top"):
                 channel.forget_exports()
+                state["snapshot"].restore()
         return reply
 
+    for fd in (read_fd, write_fd):
+        os.set_inheritable(fd, False)  # programs the submission starts must not hold the protocol's pipes
     channel = Channel(read_fd, write_fd, serve)
     start = channel.receive()
     scratch = Path(start["scratch"])
@@ -62,13 +65,17 @@ def main(read_fd: int, write_fd: int) -> None:
     sys.path.insert(0, str(scratch))
     os.chdir(scratch)
     state["stand_ins"] = {name: stand_in(name) for name in start["functions"]}
+    state["snapshot"] = snapshot = guard.Snapshot()
     try:
-        state["loaded"] = runtime.load(scratch, start["kind"])
+        modules = runtime.import_modules(scratch, start["kind"])
     except BaseException as error:  # the submission's import-time failures, exits included
+        snapshot.restore()
         reply = runtime.describe_exception(error)
         reply["op"] = "failed"
         channel.send(reply)
         os._exit(0)
+    snapshot.restore()  # before any more of the worker's own code runs
+    state["loaded"] = runtime.Loaded(modules)
     channel.send({"op": "ready", "functions": sorted(state["loaded"].functions), "isolation": in_force})
     while True:
         message = channel.receive()

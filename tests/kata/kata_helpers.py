@@ -7,8 +7,19 @@ from grader.expect import Mismatch
 from grader.sandbox.process import Raised
 
 MAX_LEN = 6
-numbers = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False)
-small = st.floats(min_value=-10, max_value=10, allow_nan=False, allow_infinity=False)
+
+def no_underflow(x: float) -> float:
+    # Squares of |x| < 1e-154 underflow; a learner using math.hypot would then be
+    # more exact than the expected value. Such magnitudes are not what the kata is about.
+    return 0.0 if abs(x) < 1e-100 else x
+
+
+def between(low: float, high: float):
+    return st.floats(min_value=low, max_value=high).map(no_underflow)
+
+
+numbers = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False).map(no_underflow)
+small = st.floats(min_value=-10, max_value=10, allow_nan=False, allow_infinity=False).map(no_underflow)
 
 
 def vectors(elements=numbers, size=None):

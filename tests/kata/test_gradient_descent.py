@@ -6,7 +6,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from grader.expect import Mismatch, expect_number, expect_true, expect_vector
-from kata_helpers import Quadratic, expect_unmodified, nonzero, numbers, same_length, small, vectors
+from kata_helpers import Quadratic, between, expect_unmodified, nonzero, numbers, same_length, small, vectors
 
 steps = st.floats(min_value=0.001, max_value=1.0)
 coefficient = nonzero(0.5, 5)
@@ -19,7 +19,7 @@ def quotient_scale(f_x, f_xh, h):
 
 # --- difference_quotient ------------------------------------------------------------
 @pytest.mark.grades("difference_quotient")
-@given(coefficient, small, small, st.floats(-100, 100), steps)
+@given(coefficient, small, small, between(-100, 100), steps)
 def test_difference_quotient_is_the_forward_quotient(impl, a, b, c, x, h):
     f = Quadratic(a, b, c)
     expected = (f(x + h) - f(x)) / h
@@ -29,7 +29,7 @@ def test_difference_quotient_is_the_forward_quotient(impl, a, b, c, x, h):
 
 
 @pytest.mark.grades("difference_quotient")
-@given(coefficient, small, st.floats(-100, 100), steps)
+@given(coefficient, small, between(-100, 100), steps)
 def test_difference_quotient_of_a_quadratic(impl, a, b, x, h):
     # For f(x) = a x^2 + b x the forward quotient is exactly 2 a x + b + a h.
     f = Quadratic(a, b)
@@ -42,7 +42,7 @@ def test_difference_quotient_of_a_quadratic(impl, a, b, x, h):
 # --- partial_difference_quotient ------------------------------------------------------
 def quadratic_and_point(dim_min=1):
     return st.integers(dim_min, 5).flatmap(lambda n: st.tuples(
-        vectors(coefficient, n), vectors(small, n), vectors(st.floats(-10, 10), n), st.integers(0, n - 1)))
+        vectors(coefficient, n), vectors(small, n), vectors(between(-10, 10), n), st.integers(0, n - 1)))
 
 
 def forward_partial(f, v, i, h):
@@ -99,7 +99,7 @@ def test_estimate_gradient_defaults_to_h_of_0_0001(impl, problem):
 
 # --- gradient_step ------------------------------------------------------------------
 @pytest.mark.grades("gradient_step")
-@given(same_length(), st.floats(-10, 10))
+@given(same_length(), between(-10, 10))
 def test_gradient_step_moves_step_size_along_the_gradient(impl, vg, step_size):
     v, gradient = vg
     got = impl.gradient_step(v, gradient, step_size)
@@ -126,7 +126,7 @@ def test_sum_of_squares_gradient_is_twice_v(impl, v):
 
 
 @pytest.mark.grades("sum_of_squares_gradient")
-@given(vectors(st.floats(-100, 100)))
+@given(vectors(between(-100, 100)))
 def test_sum_of_squares_gradient_agrees_with_finite_differences(impl, v):
     h = 1e-3
     def sum_sq(u):
@@ -146,7 +146,7 @@ def squared_error(x, y, theta):
 
 
 @pytest.mark.grades("linear_gradient")
-@given(st.floats(-100, 100), st.floats(-1e4, 1e4), vectors(st.floats(-100, 100), 2))
+@given(between(-100, 100), between(-1e4, 1e4), vectors(between(-100, 100), 2))
 def test_linear_gradient_is_the_gradient_of_the_squared_error(impl, x, y, theta):
     slope, intercept = theta
     error = slope * x + intercept - y
@@ -159,7 +159,7 @@ def test_linear_gradient_is_the_gradient_of_the_squared_error(impl, x, y, theta)
 
 
 @pytest.mark.grades("linear_gradient")
-@given(st.floats(-100, 100), st.floats(-1e3, 1e3), vectors(st.floats(-100, 100), 2))
+@given(between(-100, 100), between(-1e3, 1e3), vectors(between(-100, 100), 2))
 def test_linear_gradient_agrees_with_finite_differences(impl, x, y, theta):
     h = 1e-3
     slope, intercept = theta

@@ -1,0 +1,63 @@
+"""Undo what submission code patched in the modules the worker itself relies on.
+
+Submission code shares the worker's process: it can replace `builtins.isinstance`,
+`json.dumps` or the grader's own functions. The worker takes a snapshot before the
+submission loads and restores it after loading and after every call, so its own
+code always runs on pristine modules, and a patch lasts at most one call.
+Changes are found by identity, never by ==, which a planted object could fake.
+"""
+import operator
+import sys
+from typing import List, Tuple
+
+WORKER_MODULES = ("builtins", "sys", "json", "json.encoder", "json.decoder", "json.scanner", "os", "posixpath",
+                  "struct", "select", "io", "traceback", "itertools", "math", "random", "types", "importlib",
+                  "importlib.util", "contextlib", "operator")
+
+_is = operator.is_
+
+
+class Snapshot:
+    def __init__(self):
+        names = list(WORKER_MODULES) + [n for n in sys.modules if n == "grader" or n.startswith("grader.")]
+        self.modules: List[Tuple[dict, dict]] = []
+        self.classes: List[Tuple[type, dict]] = []
+        for name in names:
+            module = sys.modules.get(name)
+            if module is None:
+                continue
+            self.modules.append((module.__dict__, dict(module.__dict__)))
+            for value in list(module.__dict__.values()):
+                if isinstance(value, type) and getattr(value, "__module__", None) == name:
+                    self.classes.append((value, dict(value.__dict__)))
+        for cls in (_json_classes()):
+            self.classes.append((cls, dict(cls.__dict__)))
+
+    def restore(self) -> None:
+        sys.settrace(None)
+        sys.setprofile(None)
+        for live, saved in self.modules:
+            if len(live) != len(saved) or not all(map(_is, live.values(), saved.values())) \
+                    or not all(map(_is, live.keys(), saved.keys())):
+                live.clear()
+                live.update(saved)
+        for cls, saved in self.classes:
+            current = cls.__dict__
+            if len(current) == len(saved) and all(map(_is, current.values(), saved.values())):
+                continue
+            for key in [k for k in current if k not in saved]:
+                try:
+                    delattr(cls, key)
+                except (AttributeError, TypeError):
+                    pass
+            for key, value in saved.items():
+                if current.get(key) is not value and key not in ("__dict__", "__weakref__", "__doc__"):
+                    try:
+                        setattr(cls, key, value)
+                    except (AttributeError, TypeError):
+                        pass
+
+
+def _json_classes():
+    import json
+    return [json.JSONEncoder, json.JSONDecoder]

@@ -1,0 +1,25 @@
+"""The suite's strength, proven: every mutant in the bank loses points on its own function, and on no other."""
+import pytest
+
+from grader.check import grade
+from grader.mistakes import MUTANTS, submission_source
+from grader.catalog import FUNCTION_NAMES
+from conftest import lost_points
+
+
+def test_the_bank_covers_every_function():
+    assert len(MUTANTS) >= 30
+    assert {m.function for m in MUTANTS} == set(FUNCTION_NAMES)
+    assert len({m.id for m in MUTANTS}) == len(MUTANTS)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.id for m in MUTANTS])
+def test_mutant_is_caught_by_a_test_of_its_own_function(mutant, write_submission):
+    # Mutants are our own code, so they may run in-process (fast); the sandbox path is
+    # exercised by the alternatives, the attacks and the CLI tests.
+    run = grade(str(write_submission(submission_source(mutant))), in_process=True)
+    assert run.load_error is None
+    lost = lost_points(run)
+    assert mutant.function in lost, f"{mutant.id} was not caught"
+    wrongly = {name for name in lost if name != mutant.function and name in FUNCTION_NAMES}
+    assert not wrongly, f"{mutant.id} also cost points on {wrongly}: fault isolation failed"
