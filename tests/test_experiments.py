@@ -1,0 +1,47 @@
+"""The chapter's settings: the reference converges on noisy data for every seed, not just one."""
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from grader import experiments
+from grader.sandbox.runtime import load_trusted, seed_randomness
+
+SEEDS = range(12)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return SimpleNamespace(**load_trusted("solutions").functions)
+
+
+@pytest.mark.parametrize("name", ["fit_batch", "fit_minibatch", "fit_sgd"])
+def test_the_reference_fits_the_noisy_line_for_every_seed(reference, name):
+    for seed in SEEDS:
+        seed_randomness(seed)
+        kwargs = experiments.arguments(name, seed)
+        slope, intercept = experiments.DRIVERS[name](reference, **kwargs)["theta"]
+        best = experiments.least_squares(kwargs["data"])
+        assert abs(slope - 40) < 0.1 and abs(intercept - 5) < 0.1, (name, seed, slope, intercept)
+        assert abs(slope - best[0]) < 0.01 and abs(intercept - best[1]) < 0.03, (name, seed)
+
+
+def test_the_reference_descends_to_the_origin_for_every_seed(reference):
+    for seed in SEEDS:
+        result = experiments.descend_sum_of_squares(reference, **experiments.arguments("descend_sum_of_squares", seed))
+        assert math.dist(result["theta"], [0, 0, 0]) < 0.001
+
+
+def test_the_seed_notebooks_sgd_rate_diverges_on_noisy_data(reference):
+    """The trap the settings avoid: 0.001 is too large a step for SGD on this data."""
+    seed_randomness(0)
+    kwargs = dict(experiments.arguments("fit_sgd", 0), learning_rate=0.001, epochs=20)
+    slope, intercept = experiments.fit_sgd(reference, **kwargs)["theta"]
+    assert abs(slope - 40) > 1000 or abs(intercept - 5) > 1000
+
+
+def test_the_data_is_the_chapters_line_with_small_noise():
+    data = experiments.noisy_data(3)
+    assert [x for x, _ in data] == list(range(-50, 50))
+    residuals = [y - (40 * x + 5) for x, y in data]
+    assert 0.1 < math.sqrt(sum(r * r for r in residuals) / len(residuals)) < 0.3
