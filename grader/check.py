@@ -11,13 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import hypothesis
-import pytest
-
-from . import pytest_plugin
-from .load import LoadError, Submission, load_submission
+from .load import LoadError, Submission
 from .sandbox.process import LoadFailed
-from .target import SandboxTarget, Target, open_target
+from .target import Target, open_target
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 KATA_DIR = PROJECT_ROOT / "tests" / "kata"
@@ -38,6 +34,8 @@ class Run:
 
     @property
     def versions(self) -> Dict[str, str]:
+        import hypothesis
+        import pytest
         return {"python": platform.python_version(), "hypothesis": hypothesis.__version__,
                 "pytest": pytest.__version__}
 
@@ -47,11 +45,18 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
     load_error says what went wrong."""
     started = time.monotonic()
     run = Run(label=spec, seed=seed, only=only)
+    target = None
     try:
-        target = open_target(spec, in_process)
+        # The worker loads the submission while this process imports pytest and Hypothesis.
+        target = open_target(spec, in_process, wait=False)
+        import pytest  # noqa: F401
+        from . import pytest_plugin  # noqa: F401
+        target.ready()
     except LoadError as error:
         run.load_error = str(error)
     except LoadFailed as error:
+        if target is not None:
+            target.close()
         run.load_error = describe_load_failure(spec, error.reply)
     else:
         run.submission = target.submission
@@ -73,6 +78,8 @@ def describe_load_failure(spec: str, reply: Dict) -> str:
 
 
 def run_suite(target: Target, seed: int = 0, only: Optional[List[str]] = None) -> List[Dict]:
+    import pytest
+    from . import pytest_plugin
     session = pytest_plugin.KataSession(target=target, seed=seed, only=only)
     pytest_plugin.PRESET = session
     args = [str(KATA_DIR), "-q", "-p", "no:cacheprovider", "--rootdir", str(PROJECT_ROOT),

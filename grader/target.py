@@ -34,6 +34,9 @@ class Target:
     def experiment(self, name: str, kwargs: Dict, seed: int) -> Dict:
         raise NotImplementedError
 
+    def ready(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
@@ -81,11 +84,17 @@ class InProcessTarget(Target):
 
 
 class SandboxTarget(Target):
-    def __init__(self, submission: Submission, total_seconds: float = 300):
+    def __init__(self, submission: Submission, total_seconds: float = 300, wait: bool = True):
         self.submission, self.label = submission, submission.label
         self.worker = Worker(submission.files, submission.kind, list(catalog.FUNCTION_NAMES), call_reference,
                              total_seconds=total_seconds)
-        self.worker.start()  # raises LoadFailed
+        self.worker.start(wait=False)
+        if wait:
+            self.ready()
+
+    def ready(self) -> None:
+        """Wait until the submission is loaded; raises LoadFailed."""
+        self.worker.wait_ready()
         self.isolation = self.worker.isolation
         self.present = self.worker.present
 
@@ -99,7 +108,7 @@ class SandboxTarget(Target):
         self.worker.close()
 
 
-def open_target(spec: str, in_process: Optional[bool] = None) -> Target:
+def open_target(spec: str, in_process: Optional[bool] = None, wait: bool = True) -> Target:
     """Open `solutions`, `exercises` or a path. Raises load.LoadError or LoadFailed.
 
     The solutions run in-process unless in_process is False; anything else runs in
@@ -109,7 +118,7 @@ def open_target(spec: str, in_process: Optional[bool] = None) -> Target:
     if in_process is None:
         in_process = spec == "solutions"
     if not in_process:
-        return SandboxTarget(submission)
+        return SandboxTarget(submission, wait=wait)
     if spec in ("solutions", "exercises"):
         return InProcessTarget(runtime.load_trusted(spec), spec)
     return _in_process_from_files(submission)

@@ -1,13 +1,10 @@
-"""Helpers for the project's own tests (the kata's suite lives in tests/kata)."""
-import os
-import subprocess
+"""Fixtures for the project's own tests; helpers.py has the rest."""
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BANK = Path(__file__).resolve().parent / "bank"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture
@@ -18,16 +15,3 @@ def write_submission(tmp_path):
         path.write_text(source, encoding="utf-8")
         return path
     return write
-
-
-def run_grader(*args, env=None, timeout=600):
-    """Run `python -m grader ARGS` as a user would, from the project root."""
-    environment = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=environment)
-
-
-def lost_points(run):
-    """{line name: points lost} for a graded Run."""
-    from grader.score import score_lines
-    return {l.name: round(l.max_points - l.points, 4) for l in score_lines(run.records) if l.points < l.max_points}

@@ -2,7 +2,7 @@
 import pytest
 
 from grader.check import grade
-from conftest import BANK, lost_points
+from helpers import BANK, lost_points
 
 ALTERNATIVES = sorted((BANK / "alternatives").glob("*.py"))
 

@@ -14,7 +14,7 @@ import pytest
 
 from grader.check import grade
 from grader.mistakes import reference_source
-from conftest import ROOT, lost_points, run_grader
+from helpers import ROOT, lost_points, run_grader
 
 STUBS = "\n".join(f"def {name}(*args):\n    raise NotImplementedError\n" for name in (
     "subtract", "vector_sum", "scalar_multiply", "vector_mean", "dot", "sum_of_squares", "magnitude",

@@ -7,7 +7,7 @@ import pytest
 
 from grader import catalog
 from grader.mistakes import MUTANTS, reference_source, submission_source
-from conftest import run_grader
+from helpers import run_grader
 
 GRADESCOPE_TEST_KEYS = {"name", "score", "max_score", "status", "output", "visibility", "tags"}
 

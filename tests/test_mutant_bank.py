@@ -4,7 +4,7 @@ import pytest
 from grader.check import grade
 from grader.mistakes import MUTANTS, submission_source
 from grader.catalog import FUNCTION_NAMES
-from conftest import lost_points
+from helpers import lost_points
 
 
 def test_the_bank_covers_every_function():

@@ -6,7 +6,7 @@ import nbformat
 from grader.check import grade
 from grader.load import load_submission
 from grader.mistakes import reference_source
-from conftest import lost_points
+from helpers import lost_points
 
 
 def notebook_with_scratch_cells(path):

@@ -15,6 +15,9 @@ from typing import Callable, Dict, Optional
 
 MAX_MESSAGE = 64 * 1024 * 1024
 _HEADER = struct.Struct(">I")
+# Bound here so that the worker's guard, which restores this module's names, covers them.
+_read, _write, _select, _monotonic = os.read, os.write, select.select, time.monotonic
+_dumps, _loads = json.dumps, json.loads
 
 
 class ChannelClosed(Exception):
@@ -40,6 +43,7 @@ class Channel:
         self.serve = serve  # answers {"op": "call", ...} messages from the other side
         self._exported: Dict[int, Callable] = {}
         self._keys = itertools.count(1)
+        self._buffer = bytearray()
 
     # --- encoding ---------------------------------------------------------
     def encode(self, value):
@@ -67,36 +71,37 @@ class Channel:
 
     # --- framing ----------------------------------------------------------
     def send(self, message: Dict) -> None:
-        body = json.dumps(message).encode()
+        body = _dumps(message).encode()
         data = _HEADER.pack(len(body)) + body
         view = memoryview(data)
         while view:
             try:
-                written = os.write(self.write_fd, view)
+                written = _write(self.write_fd, view)
             except (BrokenPipeError, OSError) as error:
                 raise ChannelClosed(str(error)) from None
             view = view[written:]
 
     def _read(self, size: int, deadline: Optional[float]) -> bytes:
-        chunks = []
-        while size:
+        buffer = self._buffer
+        while len(buffer) < size:
             if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not select.select([self.read_fd], [], [], remaining)[0]:
+                remaining = deadline - _monotonic()
+                if remaining <= 0 or not _select([self.read_fd], [], [], remaining)[0]:
                     raise ChannelTimeout()
-            chunk = os.read(self.read_fd, min(size, 1 << 20))
+            chunk = _read(self.read_fd, max(size - len(buffer), 1 << 16))
             if not chunk:
                 raise ChannelClosed("the other side closed the channel")
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            buffer += chunk
+        data = bytes(buffer[:size])
+        del buffer[:size]
+        return data
 
     def receive(self, deadline: Optional[float] = None) -> Dict:
         (size,) = _HEADER.unpack(self._read(_HEADER.size, deadline))
         if size > MAX_MESSAGE:
             raise ChannelClosed(f"a message of {size} bytes is over the limit")
         try:
-            message = json.loads(self._read(size, deadline))
+            message = _loads(self._read(size, deadline))
         except ValueError as error:
             raise ChannelClosed(f"a malformed message: {error}") from None
         if not isinstance(message, dict) or not isinstance(message.get("op"), str):

@@ -85,8 +85,11 @@ class Worker:
         self.starts = 0
 
     # --- life cycle -------------------------------------------------------
-    def start(self) -> None:
-        """Start the worker and load the submission; raises LoadFailed."""
+    def start(self, wait: bool = True) -> None:
+        """Start the worker and load the submission; raises LoadFailed.
+
+        With wait=False the worker loads in the background; `wait_ready` collects the
+        outcome (the grader imports pytest meanwhile)."""
         _become_subreaper()
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
         for relative, text in self.files.items():
@@ -127,6 +130,14 @@ class Worker:
         self.channel.send({"op": "start", "scratch": str(self.scratch), "kind": self.kind, "uid": uid,
                            "limits": limits, "landlock": self.landlock, "functions": self.functions,
                            "grader_root": str(GRADER_ROOT)})
+        self._waiting = True
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        if not getattr(self, "_waiting", False):
+            return
+        self._waiting = False
         try:
             reply = self.channel.receive(min(self.deadline, time.monotonic() + 30))
         except ChannelTimeout:
@@ -169,6 +180,7 @@ class Worker:
                             "message": "the time allowed for the whole submission ran out"})
         if self.process is None:
             self.start()
+        self.wait_ready()
         message = {"op": "call", "fn": fn, "args": self.channel.encode(list(args)), "seed": seed, "top": True}
         if kwargs is not None:
             message["kwargs"] = kwargs
