@@ -138,3 +138,58 @@ def submission_source(mutant: Mutant) -> str:
 
 def by_function(function: str) -> List[Mutant]:
     return [m for m in MUTANTS if m.function == function]
+
+
+_compiled = {}
+
+
+def _mutant_function(mutant: Mutant):
+    """The mutant as a callable, compiled once (trusted code: the bank is ours)."""
+    if mutant.id not in _compiled:
+        namespace: dict = {}
+        exec(compile(submission_source(mutant), f"<mutant {mutant.id}>", "exec"), namespace)
+        _compiled[mutant.id] = namespace[mutant.function]
+    return _compiled[mutant.id]
+
+
+def recognise(function: str, args: list, got, mutated: bool, seed: int):
+    """The bank's mutant of `function` that answers like the learner did on args, if exactly one does.
+
+    Randomness is seeded as it was for the learner's call, so a mutant that shuffles
+    the way the learner's code does gives the very same answer. When several mutants
+    fit (tiny inputs often make mistakes look alike), none is named.
+    """
+    import copy
+
+    from .expect import number_close, vector_close
+    from .plain import NotPlain, to_plain
+    from .sandbox.runtime import seed_randomness
+
+    def plain_args(values):
+        return [None if callable(v) else to_plain(v) for v in values]
+
+    before = plain_args(args)
+    matches = []
+    for mutant in by_function(function):
+        fresh = copy.deepcopy(list(args))
+        seed_randomness(seed)
+        try:
+            answer = to_plain(_mutant_function(mutant)(*fresh))
+        except (Exception, NotPlain):
+            continue
+        changed = plain_args(fresh) != before
+        if changed != mutated:
+            continue
+        if mutated or _same(got, answer, number_close, vector_close):
+            matches.append(mutant)
+    return matches[0] if len(matches) == 1 else None
+
+
+def _same(got, answer, number_close, vector_close) -> bool:
+    numbers = (int, float)
+    if isinstance(got, list) and isinstance(answer, list) and all(
+            isinstance(x, numbers) and not isinstance(x, bool) for x in got + answer):
+        return vector_close(got, answer, [abs(x) for x in answer], rel=1e-6)
+    if isinstance(got, numbers) and isinstance(answer, numbers) and not isinstance(got, bool):
+        return number_close(got, answer, abs(answer), rel=1e-6)
+    return got == answer

@@ -132,6 +132,8 @@ class Impl:
         self.poisoned: Optional[SubmissionFailure] = None
         self.last: Dict = {}
         self.last_call = ""
+        self.last_args: list = []
+        self.last_seed = 0
         self.note: Optional[str] = None
 
     def __getattr__(self, attr):
@@ -146,8 +148,9 @@ class Impl:
             # A crash or timeout ends this test: later examples fail at once instead of waiting again.
             raise self.poisoned
         target = self._session.target
+        self.last_args, self.last_seed = list(args), self._session.call_seed(self._nodeid, self.calls)
         try:
-            self.last = target.call(self._name, list(args), True, self._session.call_seed(self._nodeid, self.calls))
+            self.last = target.call(self._name, list(args), True, self.last_seed)
         except (Crashed, TimedOut) as failure:
             failure.call = self.last_call
             self.poisoned = failure
@@ -242,11 +245,24 @@ def pytest_runtest_makereport(item, call):
         impl_ = item.funcargs.get("impl") if hasattr(item, "funcargs") else None
         if report.failed:
             record["failure"] = describe_failure(call.excinfo.value if call.excinfo else None, impl_)
+            mistake = recognise_mistake(record["failure"], impl_)
+            if mistake:
+                record["failure"]["mistake"] = mistake
             if record["function"]:
                 session.failed.add(record["function"])
         if impl_ is not None and impl_.note:
             record["note"] = impl_.note
         session.records.append(record)
+
+
+def recognise_mistake(failure: Dict, impl_: Optional[Impl]) -> Optional[str]:
+    """Name a known mistake when the learner's last answer matches a mutant of the bank."""
+    if impl_ is None or failure.get("kind") != "mismatch" or not impl_.last:
+        return None
+    from .mistakes import recognise
+    mutated = bool(impl_.last.get("mutated"))
+    mutant = recognise(impl_._name, impl_.last_args, impl_.last.get("value"), mutated, impl_.last_seed)
+    return mutant.mistake if mutant else None
 
 
 def describe_failure(error, impl_: Optional[Impl]) -> Dict:

@@ -8,6 +8,7 @@ one), and run one of the chapter's experiments with the target's own functions.
   or anything when the caller explicitly asks for `--in-process` (fast, no isolation).
 * `SandboxTarget` serves a submission from a confined worker process.
 """
+import copy
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -70,6 +71,9 @@ class InProcessTarget(Target):
         if function is None:
             raise Raised({"type": "NameError", "message": f"name '{name}' is not defined", "where": [],
                           "is_exception": False})
+        # Copies, as the sandbox's boundary makes them: code that changes its arguments
+        # must not change the test's own data.
+        args = copy.deepcopy(list(args))
         with runtime.isolated(self.loaded, name if isolate else None, self.stand_ins):
             reply = runtime.invoke(function, args, seed)
         if reply["op"] != "return":

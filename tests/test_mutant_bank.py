@@ -7,6 +7,11 @@ from grader.catalog import FUNCTION_NAMES
 from helpers import lost_points
 
 
+MUST_BE_NAMED = {"minibatches-shuffles-dataset", "subtract-reversed", "linear_gradient-no-factor-2",
+                 "vector_mean-divides-by-length", "difference_quotient-central", "gradient_step-subtracts",
+                 "partial-off-by-one", "estimate_gradient-ignores-h", "scalar_multiply-in-place"}
+
+
 def test_the_bank_covers_every_function():
     assert len(MUTANTS) >= 30
     assert {m.function for m in MUTANTS} == set(FUNCTION_NAMES)
@@ -23,3 +28,8 @@ def test_mutant_is_caught_by_a_test_of_its_own_function(mutant, write_submission
     assert mutant.function in lost, f"{mutant.id} was not caught"
     wrongly = {name for name in lost if name != mutant.function and name in FUNCTION_NAMES}
     assert not wrongly, f"{mutant.id} also cost points on {wrongly}: fault isolation failed"
+    # Feedback names the mistake when the learner's answer matches it, and never names a wrong one.
+    named = {r["failure"].get("mistake") for r in run.records if r["failure"]} - {None}
+    assert named <= {mutant.mistake}
+    if mutant.id in MUST_BE_NAMED:
+        assert named == {mutant.mistake}

@@ -21,7 +21,9 @@ def explain(failure: Dict, function: Optional[str], missing: Dict[str, Optional[
     if kind == "mismatch":
         lines = [call] if call else []
         lines += [f"  expected: {_short(failure.get('expected'))}", f"  got:      {_short(failure.get('got'))}"]
-        if failure.get("detail"):
+        if failure.get("mistake"):
+            lines.append(f"It looks like {failure['mistake'][0].lower()}{failure['mistake'][1:]}")
+        elif failure.get("detail"):
             lines.append(failure["detail"])
         return lines
     if kind in ("raised", "crashed", "timed out"):
