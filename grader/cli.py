@@ -26,6 +26,7 @@ examples:
   python -m grader solutions
   python -m grader exercises --only dot
   python -m grader my_work.ipynb --json results.json --junit junit.xml
+  python -m grader notebook               build the learner notebook (--solutions: the answer key)
 """
 
 
@@ -49,7 +50,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def notebook_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m grader notebook",
+                description="Build the learner notebook from exercises/ (or the answer key from solutions/).")
+    p.add_argument("--solutions", action="store_true", help="build the instructor's answer key instead")
+    p.add_argument("--out", metavar="PATH", type=Path, help="where to write it (default: "
+                   "gradient_descent_kata.ipynb, or gradient_descent_kata_answers.ipynb with --solutions)")
+    return p
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["notebook"]:
+        return notebook_main(argv[1:])
     args = parser().parse_args(argv)
     from .check import grade
     from .report import gradescope, junit, terminal
@@ -69,6 +82,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     else:
         sys.stdout.write(terminal.render(run, sys.stdout))
     return 0 if all(r["status"] == "passed" for r in run.records) and run.records else 1
+
+
+def notebook_main(argv: List[str]) -> int:
+    args = notebook_parser().parse_args(argv)
+    from . import notebook
+    out = args.out or Path("gradient_descent_kata_answers.ipynb" if args.solutions else "gradient_descent_kata.ipynb")
+    notebook.write(out, answers=args.solutions)
+    print(f"Wrote {out}. Open it with `jupyter notebook {out}` (or JupyterLab, VS Code, Colab).")
+    return 0
 
 
 if __name__ == "__main__":

@@ -132,36 +132,43 @@ def _notebook(path: Path) -> Submission:
         raise LoadError(f"{path}: this is not a readable Jupyter notebook ({type(error).__name__}: "
                         f"{str(error).splitlines()[0] if str(error) else 'unreadable'}). Download it again from "
                         f"Jupyter with File > Download, or grade the .py file instead.") from None
+    sources = [cell.get("source", "") for cell in notebook.cells if cell.get("cell_type") == "code"]
+    numbers = [n for n, cell in enumerate(notebook.cells, start=1) if cell.get("cell_type") == "code"]
+    text, notes = definitions_source(sources, numbers, path.name)
+    submission = Submission(str(path), "module", {"submission.py": text}, notes=notes)
+    _survey(ast.parse(text), submission)
+    return submission
+
+
+def definitions_source(sources: List[str], numbers: Optional[List[int]] = None, name: str = "notebook"):
+    """The definitions in a notebook's code cells, as one module's source, and notes on skipped cells.
+
+    Raises LoadError for a syntax error in a cell that defines an exercise function.
+    """
     kept: List[ast.stmt] = []
     notes: List[str] = []
-    for number, cell in enumerate(notebook.cells, start=1):
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
+    for number, source in zip(numbers or range(1, len(sources) + 1), sources):
         if source.lstrip().startswith("%%"):
             continue  # a cell magic: the whole cell is not Python
-        lines = ["" if _MAGIC.search(line) else line for line in source.splitlines()]
-        text = "\n".join(lines)
+        text = "\n".join("" if _MAGIC.search(line) else line for line in source.splitlines())
         try:
             tree = ast.parse(text)
         except SyntaxError as error:
-            if any(re.search(rf"^\s*def\s+{name}\b", text, re.M) for name in FUNCTION_NAMES):
-                _parse(text, path.name, where=f"{path.name}, cell {number}")
+            if any(re.search(rf"^\s*def\s+{fn}\b", text, re.M) for fn in FUNCTION_NAMES):
+                _parse(text, name, where=f"{name}, cell {number}")
             notes.append(f"cell {number} has a syntax error (line {error.lineno}) and was skipped")
             continue
         kept.extend(tree.body)
     module = ast.Module(body=_definitions(kept), type_ignores=[])
-    text = ast.unparse(module) + "\n"
-    submission = Submission(str(path), "module", {"submission.py": text}, notes=notes)
-    _survey(module, submission)
-    return submission
+    return ast.unparse(module) + "\n", notes
 
 
 def _definitions(statements: List[ast.stmt]) -> List[ast.stmt]:
     """Keep imports, function and class definitions, and the assignments they use.
 
-    Imports are guarded: a notebook that imports a plotting library the grader lacks
-    still gets its functions graded.
+    Imports are guarded: a notebook that imports a plotting library the grader lacks,
+    or the notebook helpers of grader/ (unreadable in the sandbox), still gets its
+    functions graded.
     """
     definitions = [s for s in statements if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
     needed = {n.id for d in definitions for n in ast.walk(d) if isinstance(n, ast.Name)} | set(FUNCTION_NAMES)
@@ -188,5 +195,6 @@ def _definitions(statements: List[ast.stmt]) -> List[ast.stmt]:
 
 
 def _guarded(statement: ast.stmt) -> ast.stmt:
-    handler = ast.ExceptHandler(type=ast.Name("ImportError", ast.Load()), name=None, body=[ast.Pass()])
+    # Exception, not ImportError: in the sandbox an unreadable module raises PermissionError.
+    handler = ast.ExceptHandler(type=ast.Name("Exception", ast.Load()), name=None, body=[ast.Pass()])
     return ast.fix_missing_locations(ast.Try(body=[statement], handlers=[handler], orelse=[], finalbody=[]))
