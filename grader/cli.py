@@ -46,6 +46,11 @@ def parser() -> argparse.ArgumentParser:
                    help="vary the generated inputs and the noisy data (default 0: the fixed, derandomized run)")
     p.add_argument("--only", metavar="NAME", action="append", choices=catalog.FUNCTION_NAMES,
                    help="grade only this function (repeatable); experiments are skipped")
+    p.add_argument("--hint", metavar="NAME", choices=catalog.FUNCTION_NAMES,
+                   help="grade NAME and show one more hint for it each time you ask")
+    p.add_argument("--watch", action="store_true", help="grade again every time a file of TARGET is saved")
+    p.add_argument("--plot", metavar="DIR", type=Path,
+                   help="write PNG plots of the experiments, yours against the reference (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="print only the total")
     return p
 
@@ -64,6 +69,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     if argv[:1] == ["notebook"]:
         return notebook_main(argv[1:])
     args = parser().parse_args(argv)
+    if args.hint:
+        args.only = [args.hint]
+    if args.watch:
+        return watch(args)
+    return grade_once(args)
+
+
+def grade_once(args) -> int:
     from .check import grade
     from .report import gradescope, junit, terminal
     from .score import max_total, score_lines, total
@@ -81,7 +94,53 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"{total(lines):g}/{max_total(lines):g}")
     else:
         sys.stdout.write(terminal.render(run, sys.stdout))
-    return 0 if all(r["status"] == "passed" for r in run.records) and run.records else 1
+    passed = all(r["status"] == "passed" for r in run.records) and bool(run.records)
+    if args.hint:
+        show_hints(args.target, args.hint, passed)
+    if args.plot:
+        write_plots(run, args.plot)
+    sys.stdout.flush()
+    return 0 if passed else 1
+
+
+def show_hints(target: str, name: str, passed: bool) -> None:
+    from . import hints
+    if passed:
+        print(f"`{name}` already passes every test: no hint needed.")
+        return
+    level = hints.next_level(target, name)
+    for number, text in enumerate(hints.all_hints(name)[:level], start=1):
+        print(f"Hint {number} of {hints.LEVELS}: {text}")
+    if level < hints.LEVELS:
+        print(f"Still stuck? Ask again: --hint {name}")
+
+
+def write_plots(run, directory: Path) -> None:
+    from . import plots
+    if not plots.available():
+        print("Plots need matplotlib: pip install -e \".[plot]\"", file=sys.stderr)
+        return
+    traces = {r["experiment"]: r.get("trace") for r in run.records if r["experiment"]}
+    for path in plots.write_all(traces, run.seed, directory):
+        print(f"Wrote {path}")
+
+
+def watch(args) -> int:
+    """Grade, then grade again whenever a file of the target changes; Ctrl-C stops."""
+    import time
+    target = Path(args.target)
+    files = lambda: sorted(target.rglob("*.py")) if target.is_dir() else [target]  # noqa: E731
+    stamp = lambda: [(p, p.stat().st_mtime_ns) for p in files() if p.exists()]  # noqa: E731
+    try:
+        while True:
+            seen = stamp()
+            grade_once(args)
+            print(f"Watching {args.target} for changes (Ctrl-C to stop)...", flush=True)
+            while stamp() == seen:
+                time.sleep(0.2)
+            print("\n" + "-" * 60 + "\nChanged: grading again.", flush=True)
+    except KeyboardInterrupt:
+        return 0
 
 
 def notebook_main(argv: List[str]) -> int:

@@ -252,6 +252,9 @@ def pytest_runtest_makereport(item, call):
                 session.failed.add(record["function"])
         if impl_ is not None and impl_.note:
             record["note"] = impl_.note
+        trace = getattr(item, "_kata_trace", None)
+        if marker and trace:
+            record["trace"] = trace
         session.records.append(record)
 
 

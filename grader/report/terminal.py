@@ -50,7 +50,7 @@ def render(run: Run, stream: TextIO = sys.stdout) -> str:
     out.append(style(f"{done}/{len(functions)} functions done, {_num(total(lines))}/{_num(max_total(lines))} points.",
                      "1"))
     todo = next((l for l in functions if not l.done), None)
-    if todo is not None:
+    if todo is not None and not run.only:
         first = next((r["failure"] for r in todo.records if r["failure"]), None)
         if is_not_implemented(first):
             out.append(f"Next: implement `{todo.name}`. {hint(todo.name)}")

@@ -1,0 +1,86 @@
+"""The generated notebooks, executed top to bottom in a real Jupyter kernel (nbclient + ipykernel)."""
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from grader import catalog, notebook
+from grader.mistakes import MUTANTS
+
+pytest.importorskip("ipykernel")
+
+
+def execute(nb, folder):
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client.execute()
+    return nb
+
+
+def text_of(cell) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append(output.get("text", ""))
+        elif output.get("output_type") == "error":
+            parts.append("ERROR " + output.get("ename", "") + ": " + output.get("evalue", ""))
+    return "".join(parts)
+
+
+def check_outputs(nb):
+    return {re.search(r'check\("(\w+)"\)', c.source).group(1): text_of(c)
+            for c in nb.cells if c.cell_type == "code" and c.source.startswith("check(")}
+
+
+def experiment_outputs(nb):
+    return {re.search(r'experiment\("(\w+)"\)', c.source).group(1): text_of(c)
+            for c in nb.cells if c.cell_type == "code" and c.source.startswith("experiment(")}
+
+
+@pytest.fixture(scope="module")
+def answer_key(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("answers")
+    nb = notebook.build(answers=True)
+    nbformat.validate(nb)
+    return execute(nb, folder)
+
+
+def test_the_answer_key_passes_every_check_in_a_kernel(answer_key):
+    outputs = check_outputs(answer_key)
+    assert set(outputs) == set(catalog.FUNCTION_NAMES)
+    for name, text in outputs.items():
+        assert f"✓ {name}" in text and "✗" not in text and "ERROR" not in text, (name, text)
+
+
+def test_the_answer_keys_fits_land_on_the_line(answer_key):
+    outputs = experiment_outputs(answer_key)
+    assert "distance" in outputs["descend_sum_of_squares"]
+    for name in ("fit_batch", "fit_minibatch", "fit_sgd"):
+        slope, intercept = map(float, re.search(r"slope ([-\d.]+), intercept ([-\d.]+)", outputs[name]).groups())
+        assert abs(slope - 40) < 0.1 and abs(intercept - 5) < 0.1, outputs[name]
+
+
+def replace_function(nb, name, source):
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith(f"def {name}("):
+            cell.source = source
+            return
+    raise AssertionError(f"no cell defines {name}")
+
+
+def test_the_learner_notebook_runs_cleanly_and_a_filled_in_function_goes_green(tmp_path):
+    path = tmp_path / "kata.ipynb"
+    notebook.write(path)  # as a learner gets it
+    nb = nbformat.read(str(path), as_version=4)
+    replace_function(nb, "add", "def add(v, w):\n    assert len(v) == len(w)\n    return [a + b for a, b in zip(v, w)]")
+    subtract_mistake = next(m for m in MUTANTS if m.id == "subtract-reversed")
+    replace_function(nb, "subtract", subtract_mistake.source)
+    nb = execute(nb, tmp_path)
+    assert not [c for c in nb.cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    outputs = check_outputs(nb)
+    assert "✓ add" in outputs["add"]
+    assert "✗ subtract" in outputs["subtract"] and "It looks like `subtract` computes w - v" in outputs["subtract"]
+    for name in catalog.FUNCTION_NAMES[2:]:
+        assert "Not implemented yet" in outputs[name], (name, outputs[name])
+    for text in experiment_outputs(nb).values():
+        assert text.startswith("Not implemented yet") or text.startswith("Define"), text
