@@ -27,6 +27,8 @@ examples:
   python -m grader exercises --only dot
   python -m grader my_work.ipynb --json results.json --junit junit.xml
   python -m grader notebook               build the learner notebook (--solutions: the answer key)
+  python -m grader batch SUBMISSIONS --out DIR   grade a class into DIR/grades.csv
+  python -m grader gradescope build       the Gradescope autograder zip
 """
 
 
@@ -42,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET", help="what to grade (see above)")
     p.add_argument("--json", metavar="PATH", type=Path, help="also write Gradescope's results.json here")
     p.add_argument("--junit", metavar="PATH", type=Path, help="also write JUnit XML here")
+    p.add_argument("--classroom", metavar="FILE", type=Path,
+                   help="append GitHub Classroom reporter results to FILE (the step's $GITHUB_OUTPUT)")
     p.add_argument("--seed", metavar="N", type=int, default=0,
                    help="vary the generated inputs and the noisy data (default 0: the fixed, derandomized run)")
     p.add_argument("--only", metavar="NAME", action="append", choices=catalog.FUNCTION_NAMES,
@@ -68,6 +72,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["notebook"]:
         return notebook_main(argv[1:])
+    if argv[:1] == ["batch"]:
+        return batch_main(argv[1:])
+    if argv[:1] == ["gradescope"]:
+        return gradescope_main(argv[1:])
     args = parser().parse_args(argv)
     if args.hint:
         args.only = [args.hint]
@@ -86,6 +94,9 @@ def grade_once(args) -> int:
         gradescope.write(run, args.json)
     if args.junit:
         junit.write(run, args.junit)
+    if args.classroom:
+        from .report import classroom
+        classroom.write_outputs(run, args.classroom)
     if run.load_error:
         sys.stderr.write(terminal.render(run, sys.stderr))
         return 2
@@ -141,6 +152,56 @@ def watch(args) -> int:
             print("\n" + "-" * 60 + "\nChanged: grading again.", flush=True)
     except KeyboardInterrupt:
         return 0
+
+
+def batch_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m grader batch", description="Grade a folder with one submission per learner "
+                "(.py, folder or .ipynb), in parallel; writes DIR/grades.csv and DIR/<learner>/results.json "
+                "and report.txt. Run it again to resume an interrupted run.")
+    p.add_argument("submissions", metavar="SUBMISSIONS_DIR", type=Path)
+    p.add_argument("--out", metavar="DIR", type=Path, required=True, help="where the gradebook and reports go")
+    p.add_argument("--jobs", metavar="N", type=int, default=0, help="parallel graders (default: one per core)")
+    p.add_argument("--shard", metavar="I/N", help="grade only shard I of N (1-based), to share a class "
+                   "between machines")
+    p.add_argument("--seed", metavar="N", type=int, default=0, help="as for a single grading")
+    return p
+
+
+def batch_main(argv: List[str]) -> int:
+    p = batch_parser()
+    args = p.parse_args(argv)
+    from . import batch
+    if not args.submissions.is_dir():
+        p.error(f"{args.submissions} is not a folder of submissions")
+    if args.shard:
+        try:
+            batch.parse_shard(args.shard)
+        except ValueError as error:
+            p.error(str(error))
+    summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard, seed=args.seed)
+    print(f"Graded {summary['graded']} submission(s) in {summary['seconds']:.1f} s "
+          f"({summary['skipped']} already done). Gradebook: {summary['gradebook']}")
+    return 0
+
+
+def gradescope_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m grader gradescope", description="Gradescope's autograder.")
+    commands = p.add_subparsers(dest="command", required=True, metavar="build|run")
+    build = commands.add_parser("build", help="build the autograder zip to upload to Gradescope")
+    build.add_argument("--out", metavar="PATH", type=Path, default=Path("autograder.zip"))
+    run = commands.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json "
+                              "(what run_autograder calls)")
+    run.add_argument("--root", metavar="ROOT", type=Path, default=Path("/autograder"))
+    return p
+
+
+def gradescope_main(argv: List[str]) -> int:
+    args = gradescope_parser().parse_args(argv)
+    from . import autograder
+    if args.command == "build":
+        print(f"Wrote {autograder.build(args.out)}: upload it as the autograder of a Gradescope assignment.")
+        return 0
+    return autograder.run(args.root)
 
 
 def notebook_main(argv: List[str]) -> int:
