@@ -40,7 +40,8 @@ class Run:
                 "pytest": pytest.__version__}
 
 
-def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process: Optional[bool] = False) -> Run:
+def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process: Optional[bool] = False,
+          golden: Optional[Dict] = None) -> Run:
     """Grade `spec` (see load.load_submission). Never raises for a bad submission: a Run with
     load_error says what went wrong."""
     started = time.monotonic()
@@ -62,7 +63,7 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
         run.submission = target.submission
         run.isolation = list(target.isolation)
         try:
-            run.records = run_suite(target, seed, only)
+            run.records = run_suite(target, seed, only, golden)
         finally:
             target.close()
     run.seconds = time.monotonic() - started
@@ -77,10 +78,25 @@ def describe_load_failure(spec: str, reply: Dict) -> str:
               "or under `if __name__ == \"__main__\":`, and fix the error above.")
 
 
-def run_suite(target: Target, seed: int = 0, only: Optional[List[str]] = None) -> List[Dict]:
+def golden_recording(seed: int = 0) -> Dict:
+    """The reference solutions' calls and answers, per test: what batch grading replays."""
+    from . import pytest_plugin
+    target = open_target("solutions", in_process=True)
+    session = pytest_plugin.KataSession(target=target, seed=seed, record=True)
+    passed = {r["nodeid"] for r in _run_pytest(session) if r["status"] == "passed"}
+    return {nodeid: calls for nodeid, calls in session.recording.items() if nodeid in passed}
+
+
+def run_suite(target: Target, seed: int = 0, only: Optional[List[str]] = None,
+              golden: Optional[Dict] = None) -> List[Dict]:
+    from . import pytest_plugin
+    session = pytest_plugin.KataSession(target=target, seed=seed, only=only, golden=golden)
+    return _run_pytest(session)
+
+
+def _run_pytest(session) -> List[Dict]:
     import pytest
     from . import pytest_plugin
-    session = pytest_plugin.KataSession(target=target, seed=seed, only=only)
     pytest_plugin.PRESET = session
     args = [str(KATA_DIR), "-q", "-p", "no:cacheprovider", "--rootdir", str(PROJECT_ROOT),
             "-c", str(PROJECT_ROOT / "pyproject.toml"), "-W", "ignore"]

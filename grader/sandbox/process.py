@@ -172,6 +172,16 @@ class Worker:
             self.scratch = None
 
     # --- calls ------------------------------------------------------------
+    def call_many(self, calls: List[Dict], timeout: float) -> List[Dict]:
+        """Several exercise calls in one round trip: [{"fn", "args", "seed"}] -> their replies.
+
+        A crash or timeout raises as for `call`; the replies of a batch are all or nothing."""
+        if self.process is None:
+            self.start()
+        self.wait_ready()
+        encoded = [dict(c, args=self.channel.encode(list(c["args"]))) for c in calls]
+        return self.call({"many": True}, [], timeout, 0, kwargs={"calls": encoded})["value"]
+
     def call(self, fn: Dict, args: list, timeout: float, seed: int, kwargs: Optional[Dict] = None):
         """Run fn in the worker; return its plain value or raise a SubmissionFailure."""
         now = time.monotonic()
@@ -199,6 +209,11 @@ class Worker:
                 self.channel.forget_exports()
         if reply["op"] == "return":
             return reply
+        if reply.get("type") == "MemoryError":
+            # Out of memory: a fresh worker for the next call, and the test ends here.
+            self.close()
+            raise Crashed(dict(reply, message="your code ran out of memory (the limit is "
+                                              f"{DEFAULT_LIMITS['memory_bytes'] // 1024 ** 3} GiB)"))
         raise Raised(reply)
 
     def _serve(self, message: Dict) -> Dict:

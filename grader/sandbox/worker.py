@@ -25,6 +25,12 @@ def main(read_fd: int, write_fd: int) -> None:
         try:
             if "callable" in fn:
                 reply = runtime.invoke(channel.exported(fn["callable"]), args, seed)
+            elif "many" in fn:
+                replies = []
+                for call in message["kwargs"]["calls"]:
+                    replies.append(serve({"fn": call["fn"], "args": call["args"], "seed": call["seed"]}))
+                    state["snapshot"].restore()
+                reply = {"op": "return", "value": replies, "mutated": [], "printed": ""}
             elif "experiment" in fn:
                 reply = runtime.run_experiment(state["loaded"], fn["experiment"], message["kwargs"], seed)
             else:
