@@ -77,8 +77,10 @@ def _done(out: Path, entry: Path) -> bool:
 _golden: Dict[int, Dict] = {}
 
 
-def grade_one(job: Tuple[str, str, int]) -> Tuple[str, float]:
-    """Grade one entry and write its files; runs in a pool process. Returns (learner, seconds)."""
+def grade_one(job: Tuple[str, str, int]) -> Tuple[str, float, int]:
+    """Grade one entry and write its files; runs in a pool process.
+
+    Returns (learner, seconds, this pool process's peak memory in KiB)."""
     entry, out, seed = Path(job[0]), Path(job[1]), job[2]
     from .check import golden_recording, grade
     from .report import gradescope, terminal
@@ -98,7 +100,8 @@ def grade_one(job: Tuple[str, str, int]) -> Tuple[str, float]:
     (folder / "report.txt").write_text(terminal.render(run, _Plain()), encoding="utf-8")
     # Written last: its presence with this fingerprint is what "done" means.
     (folder / "meta.json").write_text(json.dumps({"fingerprint": fingerprint(entry), "source": entry.name}))
-    return learner_name(entry), time.monotonic() - started
+    import resource
+    return learner_name(entry), time.monotonic() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def gradebook(out: Path, entries: List[Path]) -> Path:
@@ -138,17 +141,19 @@ def run_batch(folder: Path, out: Path, jobs: int = 0, shard_spec: Optional[str] 
     jobs = jobs or os.cpu_count() or 1
     started = time.monotonic()
     bar = _Progress(len(entries), len(entries) - len(todo), progress)
+    peaks: List[int] = []
     if todo:
         # Fresh processes (spawn): nothing of this process leaks into the graders; each
         # pool process is replaced after a few submissions, so memory stays flat.
         context = multiprocessing.get_context("spawn")
         with context.Pool(processes=min(jobs, len(todo)), maxtasksperchild=25) as pool:
-            for _learner, _seconds in pool.imap_unordered(grade_one, [(str(e), str(out), seed) for e in todo]):
+            for _learner, _seconds, peak in pool.imap_unordered(grade_one, [(str(e), str(out), seed) for e in todo]):
+                peaks.append(peak)
                 bar.advance()
     bar.finish()
     book = gradebook(out, entries)
     return {"graded": len(todo), "skipped": len(entries) - len(todo), "seconds": time.monotonic() - started,
-            "gradebook": str(book)}
+            "gradebook": str(book), "peak_kib": peaks}
 
 
 class _Progress:
