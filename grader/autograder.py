@@ -8,7 +8,6 @@ The zip holds setup.sh and run_autograder at its root and the project beside the
 and installs the project; run_autograder grades whatever the learner uploaded and
 always writes /autograder/results/results.json.
 """
-import ast
 import json
 import zipfile
 from pathlib import Path

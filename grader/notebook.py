@@ -117,7 +117,7 @@ def _cell_sources(namespace: dict) -> List[str]:
         return [cell for cell in history if isinstance(cell, str)]
     import inspect
     sources = []
-    for name, value in namespace.items():
+    for value in namespace.values():
         if callable(value) and getattr(value, "__module__", None) == "__main__":
             try:
                 sources.append(inspect.getsource(value))

@@ -140,7 +140,7 @@ def _in_process_from_files(submission: Submission) -> InProcessTarget:
     for relative, text in submission.files.items():
         (scratch / relative).parent.mkdir(parents=True, exist_ok=True)
         (scratch / relative).write_text(text, encoding="utf-8")
-    package = f"submission_{abs(hash(str(scratch)))}"
+    package = f"submission_{scratch.name.replace('-', '_')}"
     if submission.kind == "module":
         (scratch / "submission.py").rename(scratch / f"{package}.py")
     else:

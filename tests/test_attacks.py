@@ -5,8 +5,6 @@ part must still be graded in full and the attacked functions must earn nothing e
 """
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 

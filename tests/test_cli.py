@@ -2,7 +2,6 @@
 import json
 import xml.etree.ElementTree as ET
 
-import nbformat
 import pytest
 
 from grader import catalog

@@ -8,6 +8,7 @@ import ctypes
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -109,7 +110,6 @@ class Worker:
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.scratch), "LANG": "C.UTF-8",
                "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        import subprocess
         # GRADER_WORKER_STDERR=FILE keeps the worker's own stderr, for debugging the grader.
         debug = os.environ.get("GRADER_WORKER_STDERR")
         stderr = open(debug, "ab") if debug else subprocess.DEVNULL
@@ -143,12 +143,12 @@ class Worker:
         except ChannelTimeout:
             self.close()
             raise LoadFailed({"type": "TimeoutError", "message": "loading your code took longer than 30 seconds "
-                              "(is there a long loop or a sleep at the top level?)", "where": []})
+                              "(is there a long loop or a sleep at the top level?)", "where": []}) from None
         except ChannelClosed:
             code = self.process.poll()
             self.close()
             raise LoadFailed({"type": "Exit", "where": [], "message":
-                              f"your code ended the program while it was being loaded (exit status {code})"})
+                              f"your code ended the program while it was being loaded (exit status {code})"}) from None
         if reply["op"] != "ready":
             self.close()
             raise LoadFailed(reply)
@@ -199,11 +199,11 @@ class Worker:
         except ChannelTimeout:
             self.close()
             raise TimedOut({"type": "TimeoutError", "where": [],
-                            "message": f"no answer within {timeout:g} seconds (an endless loop?)"})
+                            "message": f"no answer within {timeout:g} seconds (an endless loop?)"}) from None
         except ChannelClosed as error:
             status = self.process.poll() if self.process else None
             self.close()
-            raise Crashed({"type": "Crash", "where": [], "message": _crash_message(status, error)})
+            raise Crashed({"type": "Crash", "where": [], "message": _crash_message(status, error)}) from None
         finally:
             if self.channel is not None:
                 self.channel.forget_exports()

@@ -69,7 +69,7 @@ def expect_raises(impl, call, detail: str) -> None:
         if failure.reply.get("is_exception"):
             return
         raise Mismatch(impl.last_call, "an exception", failure.reply.get("type"),
-                       f"{detail} It raised {failure.reply.get('type')}, which is not an ordinary exception.")
+                       f"{detail} It raised {failure.reply.get('type')}, which is not an ordinary exception.") from None
     raise Mismatch(impl.last_call, "an exception", got, detail)
 
 

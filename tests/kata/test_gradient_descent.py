@@ -2,11 +2,11 @@
 import math
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.expect import Mismatch, expect_number, expect_true, expect_vector
-from kata_helpers import Quadratic, between, expect_unmodified, nonzero, numbers, same_length, small, vectors
+from grader.expect import expect_number, expect_true, expect_vector
+from kata_helpers import Quadratic, between, expect_unmodified, nonzero, same_length, small, vectors
 
 steps = st.floats(min_value=0.001, max_value=1.0)
 coefficient = nonzero(0.5, 5)

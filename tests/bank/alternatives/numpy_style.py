@@ -1,5 +1,4 @@
 """A correct submission in numpy style: arrays in, arrays and numpy scalars out."""
-import random
 
 import numpy as np
 
