@@ -124,8 +124,10 @@ def apply_landlock(scratch: Path, read_roots: Iterable[Path]) -> Optional[str]:
     return ", ".join(parts)
 
 
-def set_limits(limits: Dict[str, int]) -> List[str]:
-    """Apply resource limits; returns what was set."""
+def set_limits(limits: Dict[str, int], labels: Optional[Dict[str, str]] = None) -> List[str]:
+    """Apply resource limits; returns what was set, described by labels where the number itself
+    depends on the machine (so that reports stay byte-identical)."""
+    labels = labels or {}
     applied = []
     table = {"cpu_seconds": resource.RLIMIT_CPU, "memory_bytes": resource.RLIMIT_AS,
              "file_bytes": resource.RLIMIT_FSIZE, "processes": resource.RLIMIT_NPROC,
@@ -133,7 +135,7 @@ def set_limits(limits: Dict[str, int]) -> List[str]:
     for key, value in limits.items():
         try:
             resource.setrlimit(table[key], (value, value))
-            applied.append(f"{key}={value}")
+            applied.append(f"{key}={labels.get(key, value)}")
         except (ValueError, OSError):
             pass
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

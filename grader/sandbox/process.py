@@ -21,6 +21,7 @@ from . import confine
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]
 UNPRIVILEGED_UID = 65534
+PROCESS_HEADROOM = 32  # processes the worker may start beyond those its user already runs
 _PR_SET_CHILD_SUBREAPER = 36
 _live_workers: Dict[int, "Worker"] = {}
 
@@ -126,9 +127,10 @@ class Worker:
         self.channel = Channel(from_worker_r, to_worker_w, self._serve)
         self.starts += 1
         limits = dict(DEFAULT_LIMITS, cpu_seconds=self.cpu_seconds)
-        limits["processes"] = _process_count(uid if uid is not None else os.geteuid()) + 32
+        limits["processes"] = _process_count(uid if uid is not None else os.geteuid()) + PROCESS_HEADROOM
         self.channel.send({"op": "start", "scratch": str(self.scratch), "kind": self.kind, "uid": uid,
-                           "limits": limits, "landlock": self.landlock, "functions": self.functions,
+                           "limits": limits, "limit_labels": {"processes": f"{PROCESS_HEADROOM} more than running"},
+                           "landlock": self.landlock, "functions": self.functions,
                            "grader_root": str(GRADER_ROOT)})
         self._waiting = True
         if wait:

@@ -54,7 +54,7 @@ def main(read_fd: int, write_fd: int) -> None:
     start = channel.receive()
     scratch = Path(start["scratch"])
     in_force = []
-    applied = confine.set_limits(start.get("limits", {}))
+    applied = confine.set_limits(start.get("limits", {}), start.get("limit_labels"))
     if applied:
         in_force.append("limits: " + ", ".join(applied))
     if os.geteuid() == 0:
