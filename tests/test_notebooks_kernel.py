@@ -52,8 +52,11 @@ def test_the_answer_key_passes_every_check_in_a_kernel(answer_key):
         assert f"✓ {name}" in text and "✗" not in text and "ERROR" not in text, (name, text)
 
 
-def test_the_answer_keys_fits_land_on_the_line(answer_key):
+def test_the_answer_keys_fits_land_on_the_line_and_are_plotted_inline(answer_key):
     outputs = experiment_outputs(answer_key)
+    for cell in answer_key.cells:
+        if cell.cell_type == "code" and cell.source.startswith("experiment("):
+            assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
     assert "distance" in outputs["descend_sum_of_squares"]
     for name in ("fit_batch", "fit_minibatch", "fit_sgd"):
         slope, intercept = map(float, re.search(r"slope ([-\d.]+), intercept ([-\d.]+)", outputs[name]).groups())
