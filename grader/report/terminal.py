@@ -65,7 +65,9 @@ def _render_line(line: Line, missing, style) -> List[str]:
     mark = style("✓", "32") if line.done else style("✗", "31")
     out = [f"  {mark} {line.title:<48} {_num(line.points):>5} / {_num(line.max_points)}"]
     if line.done:
-        return out
+        # "distance passes with a correct subtract; yours breaks it" belongs under the passing function.
+        note = next((r["note"] for r in line.records if r.get("note")), None)
+        return out + ([f"      {note}"] if note else [])
     failures = [r for r in line.records if r["status"] == "failed"]
     if not line.records:
         out.append("      not run")
