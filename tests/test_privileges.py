@@ -1,0 +1,59 @@
+"""As root with a Python an unprivileged user can run (as on Gradescope), the worker drops to uid 65534.
+
+This machine's own Python may live under a private /root (then the worker keeps uid 0
+and drops every capability instead); the system Python, where there is one, shows the
+drop for real.
+"""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+
+SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin")
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or SYSTEM_PYTHON is None,
+                                reason="needs root and a system Python in /usr/bin")
+
+PROBE = '''
+import os
+def add(v, w):
+    if len(v) != len(w):
+        raise ValueError("different lengths")
+    if v == [123.0]:
+        return [float(os.getuid())]
+    return [a + b for a, b in zip(v, w)]
+'''
+
+
+@pytest.fixture(scope="module")
+def system_venv(tmp_path_factory):
+    venv = tmp_path_factory.mktemp("system-python") / "venv"
+    made = subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"the system Python cannot make a venv: {made.stderr.strip()[:200]}")
+    installed = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-e", str(ROOT)], capture_output=True,
+                               text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    return venv / "bin" / "python"
+
+
+def test_the_worker_runs_as_an_unprivileged_user_and_grades_in_full(system_venv):
+    result = subprocess.run([str(system_venv), "-m", "grader", "solutions"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "running as unprivileged uid 65534" in result.stdout and "100/100" in result.stdout
+
+
+def test_submission_code_sees_the_unprivileged_uid(system_venv, tmp_path):
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    code = ("from grader.load import load_submission\nfrom grader.target import SandboxTarget\n"
+            f"t = SandboxTarget(load_submission({str(path)!r}))\n"
+            "print(t.call('add', [[123.0], [1.0]], True, 0)['value'])\nt.close()\n")
+    result = subprocess.run([str(system_venv), "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[65534.0]", result.stderr
+    assert Path(path).read_text() == PROBE
