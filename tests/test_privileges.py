@@ -7,6 +7,7 @@ drop for real.
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,15 +31,24 @@ def add(v, w):
 
 
 @pytest.fixture(scope="module")
-def system_venv(tmp_path_factory):
-    venv = tmp_path_factory.mktemp("system-python") / "venv"
+def system_venv():
+    # Not under pytest's tmp_path: that is private to root, and the unprivileged worker
+    # must be able to read the environment's packages, as it can on Gradescope.
+    base = Path(tempfile.mkdtemp(prefix="kata-system-python-"))
+    base.chmod(0o755)
+    yield from _venv(base)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _venv(base):
+    venv = base / "venv"
     made = subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], capture_output=True, text=True)
     if made.returncode != 0:
         pytest.skip(f"the system Python cannot make a venv: {made.stderr.strip()[:200]}")
     installed = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-e", str(ROOT)], capture_output=True,
                                text=True, timeout=600)
     assert installed.returncode == 0, installed.stderr[-2000:]
-    return venv / "bin" / "python"
+    yield venv / "bin" / "python"
 
 
 def test_the_worker_runs_as_an_unprivileged_user_and_grades_in_full(system_venv):

@@ -72,7 +72,11 @@ def readable_roots() -> List[Path]:
         if entry.resolve() not in site_dirs and entry.name != "site-packages":
             roots.append(entry)
     for directory in site_dirs:
-        for entry in directory.iterdir():
+        try:
+            entries = list(directory.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
             top = entry.name.split("-")[0].split(".")[0]
             if top in PROTECTED_TOP_LEVEL or entry.suffix == ".pth" or entry.name.startswith("__editable__"):
                 continue
@@ -174,8 +178,11 @@ def drop_capabilities() -> Optional[str]:
 
 
 def runtime_readable_by_others() -> bool:
-    """Can an unprivileged user run this Python? (Not when it lives under a private /root.)"""
-    for path in {Path(sys.executable).resolve(), Path(os.__file__).resolve()}:
+    """Can an unprivileged user run this Python and import its packages? (Not when it lives
+    under a private /root, or in a virtual environment inside a private directory.)"""
+    paths = {Path(sys.executable).resolve(), Path(os.__file__).resolve(), Path(sys.executable).absolute()}
+    paths |= {Path(p) for p in site.getsitepackages() if os.path.isdir(p)}
+    for path in paths:
         for parent in list(path.parents)[:-1]:
             if not os.stat(parent).st_mode & 0o001:
                 return False

@@ -54,6 +54,7 @@ def main(read_fd: int, write_fd: int) -> None:
     start = channel.receive()
     scratch = Path(start["scratch"])
     in_force = []
+    read_roots = confine.readable_roots()  # listed while the worker can still read everything
     applied = confine.set_limits(start.get("limits", {}), start.get("limit_labels"))
     if applied:
         in_force.append("limits: " + ", ".join(applied))
@@ -63,7 +64,7 @@ def main(read_fd: int, write_fd: int) -> None:
         if dropped:
             in_force.append(dropped)
     if start.get("landlock", True):
-        landlocked = confine.apply_landlock(scratch, confine.readable_roots())
+        landlocked = confine.apply_landlock(scratch, read_roots)
         if landlocked:
             in_force.append(landlocked)
     # The grader's own directory leaves the path before the submission arrives.
