@@ -92,12 +92,7 @@ def grade_one(job: Tuple[str, str, int]) -> Tuple[str, float, int]:
     folder = out / learner_name(entry)
     folder.mkdir(parents=True, exist_ok=True)
     gradescope.write(run, folder / "results.json")
-
-    class _Plain:
-        def isatty(self):
-            return False
-
-    (folder / "report.txt").write_text(terminal.render(run, _Plain()), encoding="utf-8")
+    (folder / "report.txt").write_text(terminal.plain_text(run), encoding="utf-8")
     # Written last: its presence with this fingerprint is what "done" means.
     (folder / "meta.json").write_text(json.dumps({"fingerprint": fingerprint(entry), "source": entry.name}))
     import resource

@@ -12,18 +12,13 @@ from .. import catalog
 from ..check import Run
 from ..score import max_total, score_lines, test_points, total
 from .feedback import explain, hint
-from .terminal import render
-
-
-class _Plain:
-    def isatty(self):
-        return False
+from .terminal import plain_text
 
 
 def results(run: Run) -> Dict:
     if run.load_error:
         return {"score": 0, "max_score": catalog.MAX_SCORE, "execution_time": round(run.seconds, 2),
-                "output": render(run, _Plain()), "visibility": "visible", "stdout_visibility": "hidden",
+                "output": plain_text(run), "visibility": "visible", "stdout_visibility": "hidden",
                 "tests": []}
     worth = test_points(run.records)
     missing = run.submission.missing if run.submission else {}
@@ -45,7 +40,7 @@ def results(run: Run) -> Dict:
                       "visibility": "visible", "tags": list(record["tags"])})
     lines = score_lines(run.records, run.only)
     return {"score": total(lines), "max_score": max_total(lines), "execution_time": round(run.seconds, 2),
-            "output": render(run, _Plain()), "visibility": "visible", "stdout_visibility": "hidden",
+            "output": plain_text(run), "visibility": "visible", "stdout_visibility": "hidden",
             "tests": tests}
 
 

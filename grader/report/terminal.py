@@ -61,6 +61,16 @@ def render(run: Run, stream: TextIO = sys.stdout) -> str:
     return "\n".join(out) + "\n"
 
 
+def plain_text(run: Run) -> str:
+    """The report without colours, for files and platforms."""
+    return render(run, _NoTerminal())
+
+
+class _NoTerminal:
+    def isatty(self):
+        return False
+
+
 def _render_line(line: Line, missing, style) -> List[str]:
     mark = style("✓", "32") if line.done else style("✗", "31")
     out = [f"  {mark} {line.title:<48} {_num(line.points):>5} / {_num(line.max_points)}"]
