@@ -84,7 +84,6 @@ class Worker:
         self.scratch: Optional[Path] = None
         self.isolation: List[str] = []
         self.present: List[str] = []
-        self.starts = 0
 
     # --- life cycle -------------------------------------------------------
     def start(self, wait: bool = True) -> None:
@@ -123,9 +122,7 @@ class Worker:
         os.close(to_worker_r)
         os.close(from_worker_w)
         _live_workers[self.process.pid] = self
-        self.started_at = _start_time(self.process.pid)
         self.channel = Channel(from_worker_r, to_worker_w, self._serve)
-        self.starts += 1
         limits = dict(DEFAULT_LIMITS, cpu_seconds=self.cpu_seconds)
         limits["processes"] = _process_count(uid if uid is not None else os.geteuid()) + PROCESS_HEADROOM
         self.channel.send({"op": "start", "scratch": str(self.scratch), "kind": self.kind, "uid": uid,
