@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.mistakes import MUTANTS, reference_source, submission_source  # noqa: E402
+from grader.kata.mistakes import MUTANTS, reference_source, submission_source  # noqa: E402
 
 HOSTILE = [
     "import sys\nsys.exit(0)\n",

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from . import catalog
+from .kata import catalog
 
 IGNORED = {".DS_Store", "__pycache__", ".ipynb_checkpoints"}
 
@@ -82,8 +82,8 @@ def grade_one(job: Tuple[str, str, int]) -> Tuple[str, float, int]:
 
     Returns (learner, seconds, this pool process's peak memory in KiB)."""
     entry, out, seed = Path(job[0]), Path(job[1]), job[2]
-    from .check import golden_recording, grade
-    from .report import gradescope, terminal
+    from .grading import golden_recording, grade
+    from .exports import gradescope, terminal
 
     started = time.monotonic()
     if seed not in _golden:  # once per pool process: the reference's answers, to replay

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from . import catalog
+from .kata import catalog
 
 DESCRIPTION = """\
 Grade a gradient-descent kata submission with property-based and convergence tests.
@@ -85,8 +85,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def grade_once(args) -> int:
-    from .check import grade
-    from .report import gradescope, junit, terminal
+    from .grading import grade
+    from .exports import gradescope, junit, terminal
     from .score import max_total, score_lines, total
 
     run = grade(args.target, seed=args.seed, only=args.only)
@@ -95,7 +95,7 @@ def grade_once(args) -> int:
     if args.junit:
         junit.write(run, args.junit)
     if args.classroom:
-        from .report import classroom
+        from .exports import classroom
         classroom.write_outputs(run, args.classroom)
     if run.load_error:
         sys.stderr.write(terminal.render(run, sys.stderr))
@@ -115,7 +115,7 @@ def grade_once(args) -> int:
 
 
 def show_hints(target: str, name: str, passed: bool) -> None:
-    from . import hints
+    from .learner import hints
     if passed:
         print(f"`{name}` already passes every test: no hint needed.")
         return
@@ -127,7 +127,7 @@ def show_hints(target: str, name: str, passed: bool) -> None:
 
 
 def write_plots(run, directory: Path) -> None:
-    from . import plots
+    from .learner import plots
     if not plots.available():
         print("Plots need matplotlib: pip install -e \".[plot]\"", file=sys.stderr)
         return
@@ -197,7 +197,7 @@ def gradescope_parser() -> argparse.ArgumentParser:
 
 def gradescope_main(argv: List[str]) -> int:
     args = gradescope_parser().parse_args(argv)
-    from . import autograder
+    from .platforms import gradescope as autograder
     if args.command == "build":
         print(f"Wrote {autograder.build(args.out)}: upload it as the autograder of a Gradescope assignment.")
         return 0
@@ -206,7 +206,7 @@ def gradescope_main(argv: List[str]) -> int:
 
 def notebook_main(argv: List[str]) -> int:
     args = notebook_parser().parse_args(argv)
-    from . import notebook
+    from .learner import notebook
     out = args.out or Path("gradient_descent_kata_answers.ipynb" if args.solutions else "gradient_descent_kata.ipynb")
     notebook.write(out, answers=args.solutions)
     print(f"Wrote {out}. Open it with `jupyter notebook {out}` (or JupyterLab, VS Code, Colab).")

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
-from .catalog import FUNCTION_NAMES
+from .kata.catalog import FUNCTION_NAMES
+from .paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MAX_FILE_BYTES = 1024 * 1024
 _MAGIC = re.compile(r"^\s*[%!]|^\s*\w[\w.]*\?\??\s*$|\?\?\s*$")
 

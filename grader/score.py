@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-from . import catalog
+from .kata import catalog
 
 
 @dataclass

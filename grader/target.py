@@ -12,7 +12,7 @@ import copy
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from . import catalog
+from .kata import catalog
 from .load import Submission, load_submission
 from .plain import to_plain
 from .sandbox import runtime

@@ -1,7 +1,7 @@
 """Every correct implementation gets full marks, whatever its style, graded through the sandbox."""
 import pytest
 
-from grader.check import grade
+from grader.grading import grade
 from helpers import BANK, lost_points
 
 ALTERNATIVES = sorted((BANK / "alternatives").glob("*.py"))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.check import grade
-from grader.mistakes import reference_source
+from grader.grading import grade
+from grader.kata.mistakes import reference_source
 from helpers import ROOT, lost_points, run_grader
 
 STUBS = "\n".join(f"def {name}(*args):\n    raise NotImplementedError\n" for name in (
@@ -91,7 +91,7 @@ math.isclose = lambda *a, **k: True
 math.isfinite = lambda *a: True
 random.random = lambda: 0.5
 unittest.TestCase.assertEqual = lambda *a, **k: None
-for name in ("pytest", "hypothesis", "grader.expect", "grader.pytest_plugin", "grader.sandbox.runtime"):
+for name in ("pytest", "hypothesis", "grader.expect", "grader.plugin", "grader.sandbox.runtime"):
     try:
         module = __import__(name, fromlist=["x"])
         for attr in dir(module):

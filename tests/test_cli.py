@@ -4,8 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from grader import catalog
-from grader.mistakes import MUTANTS, reference_source, submission_source
+from grader.kata import catalog
+from grader.kata.mistakes import MUTANTS, reference_source, submission_source
 from helpers import run_grader
 
 GRADESCOPE_TEST_KEYS = {"name", "score", "max_score", "status", "output", "visibility", "tags"}

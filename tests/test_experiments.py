@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader import experiments
+from grader.kata import experiments
 from grader.sandbox.runtime import load_trusted, seed_randomness
 
 SEEDS = range(12)

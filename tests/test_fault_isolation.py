@@ -1,6 +1,6 @@
 """A bug costs the points of the function that has it, and the report says where it really is."""
-from grader.check import grade
-from grader.mistakes import MUTANTS, submission_source
+from grader.grading import grade
+from grader.kata.mistakes import MUTANTS, submission_source
 from helpers import lost_points, run_grader
 
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from grader.mistakes import MUTANTS, reference_source
+from grader.kata.mistakes import MUTANTS, reference_source
 from helpers import ROOT, run_grader
 
 

@@ -1,9 +1,9 @@
 """The suite's strength, proven: every mutant in the bank loses points on its own function, and on no other."""
 import pytest
 
-from grader.check import grade
-from grader.mistakes import MUTANTS, submission_source
-from grader.catalog import FUNCTION_NAMES
+from grader.grading import grade
+from grader.kata.mistakes import MUTANTS, submission_source
+from grader.kata.catalog import FUNCTION_NAMES
 from helpers import lost_points
 
 

@@ -5,8 +5,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from grader import catalog, notebook
-from grader.mistakes import MUTANTS
+from grader.kata import catalog
+from grader.learner import notebook
+from grader.kata.mistakes import MUTANTS
 
 pytest.importorskip("ipykernel")
 

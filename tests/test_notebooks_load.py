@@ -3,9 +3,9 @@ import time
 
 import nbformat
 
-from grader.check import grade
+from grader.grading import grade
 from grader.load import load_submission
-from grader.mistakes import reference_source
+from grader.kata.mistakes import reference_source
 from helpers import lost_points
 
 

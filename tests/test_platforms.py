@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog
-from grader.mistakes import MUTANTS, reference_source, submission_source
+from grader.kata import catalog
+from grader.kata.mistakes import MUTANTS, reference_source, submission_source
 from helpers import ROOT, run_grader
 
 

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from grader.check import golden_recording, grade
-from grader.mistakes import MUTANTS, reference_source, submission_source
+from grader.grading import golden_recording, grade
+from grader.kata.mistakes import MUTANTS, reference_source, submission_source
 from helpers import BANK
 
 CASES = {

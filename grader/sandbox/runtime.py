@@ -14,8 +14,8 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Callable, Dict, List, Optional
 
-from .. import experiments
-from ..catalog import FUNCTION_NAMES
+from ..kata import experiments
+from ..kata.catalog import FUNCTION_NAMES
 from ..plain import NotPlain, to_plain
 
 PRINT_LIMIT = 4000

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from grader import experiments
+from grader.kata import experiments
 from grader.expect import Mismatch
 
 SLOPE_TOLERANCE = INTERCEPT_TOLERANCE = 0.1

@@ -3,8 +3,8 @@ import os
 import sys
 from typing import List, TextIO
 
-from .. import catalog
-from ..check import Run
+from ..kata import catalog
+from ..grading import Run
 from ..score import Line, max_total, score_lines, total
 from .feedback import explain, hint, is_not_implemented
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Dict, List, Optional
 
-from . import experiments
+from ..kata import experiments
 
 
 def available() -> bool:
@@ -19,7 +19,7 @@ def available() -> bool:
 
 
 def reference_trace(name: str, seed: int) -> List:
-    from .sandbox.runtime import load_trusted, seed_randomness
+    from ..sandbox.runtime import load_trusted, seed_randomness
     seed_randomness(seed)
     fns = SimpleNamespace(**load_trusted("solutions").functions)
     return experiments.DRIVERS[name](fns, **experiments.arguments(name, seed))["trace"]

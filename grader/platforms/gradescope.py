@@ -13,9 +13,9 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
-from . import catalog
+from ..kata import catalog
+from ..paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 INCLUDED = ("pyproject.toml", "README.md", "grader", "solutions", "exercises", "tests/kata")
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -85,8 +85,8 @@ def _exercises_defined(path: Path) -> int:
 
 def run(root: Path) -> int:
     """Grade root/submission into root/results/results.json; always writes the file."""
-    from .check import Run, grade
-    from .report import gradescope
+    from ..grading import Run, grade
+    from ..exports import gradescope
 
     results = root / "results" / "results.json"
     target = find_target(root / "submission")

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Dict
 
-from .. import catalog
-from ..check import Run
+from ..kata import catalog
+from ..grading import Run
 from ..score import max_total, score_lines, test_points, total
 from .feedback import explain, hint
 from .terminal import plain_text

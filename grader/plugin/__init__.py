@@ -17,9 +17,9 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from . import catalog, experiments
-from .expect import Mismatch
-from .sandbox.process import Crashed, Raised, SubmissionFailure, TimedOut
+from ..kata import catalog, experiments
+from ..expect import Mismatch
+from ..sandbox.process import Crashed, Raised, SubmissionFailure, TimedOut
 
 MAX_EXAMPLES = 40
 
@@ -55,7 +55,7 @@ class KataSession:
         if self._target is None:
             if self._target_error is not None:
                 raise self._target_error
-            from .target import open_target
+            from ..target import open_target
             try:
                 self._target = open_target(self.target_spec, self.in_process)
             except Exception as error:  # reported once per test, attempted once per run
@@ -81,7 +81,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "grades(*names): the exercise functions this test grades")
-    config.addinivalue_line("markers", "experiment(name): a convergence experiment from grader.catalog")
+    config.addinivalue_line("markers", "experiment(name): a convergence experiment from grader.kata.catalog")
     if PRESET is not None:
         config._kata = PRESET
     else:
@@ -314,7 +314,7 @@ def recognise_mistake(failure: Dict, impl_: Optional[Impl]) -> Optional[str]:
     """Name a known mistake when the learner's last answer matches a mutant of the bank."""
     if impl_ is None or failure.get("kind") != "mismatch" or not impl_.last:
         return None
-    from .mistakes import recognise
+    from ..kata.mistakes import recognise
     mutated = bool(impl_.last.get("mutated"))
     mutant = recognise(impl_._name, impl_.last_args, impl_.last.get("value"), mutated, impl_.last_seed)
     return mutant.mistake if mutant else None

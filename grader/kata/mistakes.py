@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Tuple
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
+from ..paths import SOLUTIONS
+
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,9 @@ def recognise(function: str, args: list, got, mutated: bool, seed: int):
     """
     import copy
 
-    from .expect import number_close, vector_close
-    from .plain import NotPlain, to_plain
-    from .sandbox.runtime import seed_randomness
+    from ..expect import number_close, vector_close
+    from ..plain import NotPlain, to_plain
+    from ..sandbox.runtime import seed_randomness
 
     def plain_args(values):
         return [None if callable(v) else to_plain(v) for v in values]

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Dict
 
-from ..check import Run
+from ..grading import Run
 from ..score import score_lines
 from .feedback import explain
 

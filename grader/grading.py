@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from .paths import KATA_TESTS as KATA_DIR, PROJECT_ROOT
 from .load import LoadError, Submission
 from .sandbox.process import LoadFailed
 from .target import Target, open_target
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-KATA_DIR = PROJECT_ROOT / "tests" / "kata"
 
 
 @dataclass
@@ -51,7 +50,7 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
         # The worker loads the submission while this process imports pytest and Hypothesis.
         target = open_target(spec, in_process, wait=False)
         import pytest  # noqa: F401
-        from . import pytest_plugin  # noqa: F401
+        from . import plugin as pytest_plugin  # noqa: F401
         target.ready()
     except LoadError as error:
         run.load_error = str(error)
@@ -80,7 +79,7 @@ def describe_load_failure(spec: str, reply: Dict) -> str:
 
 def golden_recording(seed: int = 0) -> Dict:
     """The reference solutions' calls and answers, per test: what batch grading replays."""
-    from . import pytest_plugin
+    from . import plugin as pytest_plugin
     target = open_target("solutions", in_process=True)
     session = pytest_plugin.KataSession(target=target, seed=seed, record=True)
     passed = {r["nodeid"] for r in _run_pytest(session) if r["status"] == "passed"}
@@ -89,14 +88,14 @@ def golden_recording(seed: int = 0) -> Dict:
 
 def run_suite(target: Target, seed: int = 0, only: Optional[List[str]] = None,
               golden: Optional[Dict] = None) -> List[Dict]:
-    from . import pytest_plugin
+    from . import plugin as pytest_plugin
     session = pytest_plugin.KataSession(target=target, seed=seed, only=only, golden=golden)
     return _run_pytest(session)
 
 
 def _run_pytest(session) -> List[Dict]:
     import pytest
-    from . import pytest_plugin
+    from . import plugin as pytest_plugin
     pytest_plugin.PRESET = session
     args = [str(KATA_DIR), "-q", "-p", "no:cacheprovider", "--rootdir", str(PROJECT_ROOT),
             "-c", str(PROJECT_ROOT / "pyproject.toml"), "-W", "ignore"]

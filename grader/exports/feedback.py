@@ -1,7 +1,7 @@
 """Words for learners: one failure, explained in their terms. Shared by every report."""
 from typing import Dict, List, Optional
 
-from .. import catalog
+from ..kata import catalog
 
 
 def is_not_implemented(failure: Optional[Dict]) -> bool:

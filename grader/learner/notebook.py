@@ -14,9 +14,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import List, Optional
 
-from . import catalog, experiments
+from ..kata import catalog, experiments
+from ..paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 INTRO = """# Gradient descent from scratch
 
@@ -72,7 +72,7 @@ def build(answers: bool = False):
 
     helpers, functions = _module_sources("solutions" if answers else "exercises")
     setup = ["import math", "import random", "from typing import Callable, Iterator, List, TypeVar", "",
-             "from grader.notebook import check, experiment", "", "Vector = List[float]", 'T = TypeVar("T")']
+             "from grader.learner.notebook import check, experiment", "", "Vector = List[float]", 'T = TypeVar("T")']
     if helpers:
         setup += [""] + helpers
     cells = [new_markdown_cell(INTRO), new_code_cell("\n".join(setup))]
@@ -128,9 +128,9 @@ def _cell_sources(namespace: dict) -> List[str]:
 
 def check(name: str) -> bool:
     """Grade one function of this notebook through the grader, print the result, return whether it passed."""
-    from .check import grade
-    from .load import definitions_source
-    from .report.terminal import render
+    from ..grading import grade
+    from ..load import definitions_source
+    from ..exports.terminal import render
 
     if name not in catalog.BY_NAME:
         print(f"There is no exercise called {name!r}. The exercises are: {', '.join(catalog.FUNCTION_NAMES)}.")

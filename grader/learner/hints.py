@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import List
 
-from . import catalog
+from ..kata import catalog
 
 MORE = {
     "add": ["Check len(v) == len(w) first and raise (for example ValueError) when they differ.",

@@ -2,7 +2,7 @@
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..check import Run
+from ..grading import Run
 from .feedback import explain
 
 
