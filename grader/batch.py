@@ -2,40 +2,35 @@
 
     python -m grader batch SUBMISSIONS_DIR --out DIR [--jobs N] [--shard I/N]
 
-Each entry of SUBMISSIONS_DIR (a .py file, a folder like exercises/, or a .ipynb) is a
-learner, named after the entry. For each, DIR/<learner>/ gets results.json (Gradescope's
-schema) and report.txt; DIR/grades.csv is the gradebook. Each learner's code runs in its
-own sandboxed worker with its own time limit, so a hostile or endless submission delays
-only itself. A learner whose results are on disk for the same submission content is not
-graded again, so an interrupted run resumes where it stopped.
+Each entry of SUBMISSIONS_DIR (a .py file, a folder, or a .ipynb) is a learner, named
+after the entry (discover.learners decides). For each, DIR/learners/<learner>/ gets
+results.json (Gradescope's schema), report.txt and run.json (the typed Run); the
+gradebook DIR/grades.csv is built from the run.json files. Each learner's code runs in
+its own sandboxed worker with its own time limit, so a hostile or endless submission
+delays only itself. A learner whose results are on disk for the same submission content
+is not graded again, so an interrupted run resumes where it stopped.
 """
 import csv
+import functools
 import hashlib
 import json
 import multiprocessing
 import os
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from .discover import DiscoveryError, Entry, learners, locate
 from .kata import catalog
+from .result import Run
+from .score import points_by_line
 
-IGNORED = {".DS_Store", "__pycache__", ".ipynb_checkpoints"}
-
-
-def submissions(folder: Path) -> List[Path]:
-    """The learners' entries, sorted by name (the order shards are cut from)."""
-    entries = []
-    for entry in sorted(Path(folder).iterdir()):
-        if entry.name in IGNORED or entry.name.startswith("."):
-            continue
-        if entry.is_dir() or entry.suffix in (".py", ".ipynb"):
-            entries.append(entry)
-    return entries
+LEARNERS = "learners"  # per-learner folders live here, apart from the class's own files
 
 
-def shard(entries: List[Path], spec: Optional[str]) -> List[Path]:
+def shard(entries: List[Entry], spec: Optional[str]) -> List[Entry]:
     """Entries of shard I of N (1-based): every N-th entry starting at the I-th."""
     if not spec:
         return entries
@@ -53,73 +48,101 @@ def parse_shard(spec: str) -> str:
     return spec
 
 
-def learner_name(entry: Path) -> str:
-    return entry.name if entry.is_dir() else entry.stem
+def folder_name(learner: str) -> str:
+    """A safe folder name for a learner: no separators, dots or odd characters, never two alike."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", learner)[:60] or "_"
+    if safe != learner:
+        safe += "-" + hashlib.sha256(learner.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return safe
 
 
-def fingerprint(entry: Path) -> str:
+def learner_dir(out: Path, learner: str) -> Path:
+    return out / LEARNERS / folder_name(learner)
+
+
+def fingerprint(entry: Entry) -> str:
+    """A digest of what discovery reads of the entry (never through links, bounded)."""
     digest = hashlib.sha256()
-    files = sorted(p for p in entry.rglob("*") if p.is_file()) if entry.is_dir() else [entry]
-    for path in files:
-        digest.update(str(path.relative_to(entry) if entry.is_dir() else path.name).encode())
-        digest.update(path.read_bytes())
+    try:
+        found = locate(str(entry.path))
+    except DiscoveryError as error:
+        digest.update(str(error).encode())
+        return digest.hexdigest()
+    for name in sorted(found.files):
+        digest.update(name.encode() + b"\0" + found.files[name].encode("utf-8", "surrogateescape") + b"\0")
+    for name in sorted(found.notebooks):
+        digest.update(name.encode() + b"\0" + found.notebooks[name] + b"\0")
     return digest.hexdigest()
 
 
-def _done(out: Path, entry: Path) -> bool:
-    meta = out / learner_name(entry) / "meta.json"
+def _done(out: Path, entry: Entry) -> bool:
+    meta = learner_dir(out, entry.learner) / "meta.json"
     try:
         return json.loads(meta.read_text())["fingerprint"] == fingerprint(entry)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
-_golden: Dict[int, Dict] = {}
+@functools.lru_cache(maxsize=2)
+def _golden(seed: int) -> Dict:
+    """The reference's answers for seed, recorded once per pool process, to replay."""
+    from .grading import golden_recording
+    return golden_recording(seed)
 
 
-def grade_one(job: Tuple[str, str, int]) -> Tuple[str, float, int]:
+def grade_one(job: Tuple[str, str, str, int]) -> Tuple[str, float, int]:
     """Grade one entry and write its files; runs in a pool process.
 
     Returns (learner, seconds, this pool process's peak memory in KiB)."""
-    entry, out, seed = Path(job[0]), Path(job[1]), job[2]
-    from .grading import golden_recording, grade
+    learner, path, out, seed = job[0], Path(job[1]), Path(job[2]), job[3]
     from .exports import gradescope, terminal
+    from .grading import grade
 
     started = time.monotonic()
-    if seed not in _golden:  # once per pool process: the reference's answers, to replay
-        _golden[seed] = golden_recording(seed)
-    run = grade(str(entry), seed=seed, golden=_golden[seed])
-    folder = out / learner_name(entry)
+    entry = Entry(learner, path)
+    run = grade(str(path), seed=seed, golden=_golden(seed))
+    run.label = learner
+    folder = learner_dir(out, learner)
     folder.mkdir(parents=True, exist_ok=True)
     gradescope.write(run, folder / "results.json")
     (folder / "report.txt").write_text(terminal.plain_text(run), encoding="utf-8")
+    (folder / "run.json").write_text(json.dumps(run.to_dict(), default=repr), encoding="utf-8")
     # Written last: its presence with this fingerprint is what "done" means.
-    (folder / "meta.json").write_text(json.dumps({"fingerprint": fingerprint(entry), "source": entry.name}))
+    (folder / "meta.json").write_text(json.dumps({"fingerprint": fingerprint(entry), "source": path.name,
+                                                  "learner": learner}))
     import resource
-    return learner_name(entry), time.monotonic() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return learner, time.monotonic() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def gradebook(out: Path, entries: List[Path]) -> Path:
-    """Write DIR/grades.csv from the results on disk: learner, total, points per function, status."""
+def spreadsheet_cell(value) -> str:
+    """A CSV cell that no spreadsheet runs as a formula (OWASP's CSV injection advice)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def gradebook(out: Path, entries: List[Entry], passed_over: List[Tuple[str, str]] = ()) -> Path:
+    """Write DIR/grades.csv from the runs on disk: learner, total, points per function, status, reason."""
     columns = list(catalog.FUNCTION_NAMES) + [e.name for e in catalog.EXPERIMENTS]
     path = out / "grades.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["learner", "total", *columns, "status"])
+        writer.writerow(["learner", "total", *columns, "status", "reason"])
         for entry in entries:
-            name = learner_name(entry)
             try:
-                data = json.loads((out / name / "results.json").read_text())
-            except (OSError, ValueError):
-                writer.writerow([name, "", *[""] * len(columns), "not graded"])
-                continue
-            points = dict.fromkeys(columns, 0.0)
-            for test in data["tests"]:
-                key = test["name"].split(":")[0]
-                if key in points:
-                    points[key] += test["score"]
-            status = "graded" if data["tests"] else "could not be loaded"
-            writer.writerow([name, _fmt(data["score"]), *[_fmt(points[c]) for c in columns], status])
+                run = Run.from_dict(json.loads((learner_dir(out, entry.learner) / "run.json").read_text()))
+            except (OSError, ValueError, TypeError):
+                row = [entry.learner, "", *[""] * len(columns), "not graded", "no result on disk: run batch again"]
+            else:
+                points = points_by_line(run.records)
+                if run.load_error:
+                    status, reason = "could not be loaded", run.load_error.splitlines()[0]
+                else:
+                    status, reason = "graded", ""
+                row = [entry.learner, _fmt(sum(points.values())), *[_fmt(points.get(c, 0.0)) for c in columns],
+                       status, reason]
+            writer.writerow([spreadsheet_cell(cell) for cell in row])
+        for name, why in passed_over:
+            writer.writerow([spreadsheet_cell(cell) for cell in [name, "", *[""] * len(columns), "not graded", why]])
     return path
 
 
@@ -131,7 +154,8 @@ def run_batch(folder: Path, out: Path, jobs: int = 0, shard_spec: Optional[str] 
               progress=sys.stderr) -> Dict:
     """Grade every (remaining) submission of folder into out; returns counts and timings."""
     out.mkdir(parents=True, exist_ok=True)
-    entries = shard(submissions(folder), shard_spec)
+    everyone, passed_over = learners(folder)
+    entries = shard(everyone, shard_spec)
     todo = [e for e in entries if not _done(out, e)]
     jobs = jobs or os.cpu_count() or 1
     started = time.monotonic()
@@ -141,14 +165,15 @@ def run_batch(folder: Path, out: Path, jobs: int = 0, shard_spec: Optional[str] 
         # Fresh processes (spawn): nothing of this process leaks into the graders; each
         # pool process is replaced after a few submissions, so memory stays flat.
         context = multiprocessing.get_context("spawn")
+        jobs_list = [(e.learner, str(e.path), str(out), seed) for e in todo]
         with context.Pool(processes=min(jobs, len(todo)), maxtasksperchild=25) as pool:
-            for _learner, _seconds, peak in pool.imap_unordered(grade_one, [(str(e), str(out), seed) for e in todo]):
+            for _learner, _seconds, peak in pool.imap_unordered(grade_one, jobs_list):
                 peaks.append(peak)
                 bar.advance()
     bar.finish()
-    book = gradebook(out, entries)
+    book = gradebook(out, entries, passed_over if not shard_spec else [])
     return {"graded": len(todo), "skipped": len(entries) - len(todo), "seconds": time.monotonic() - started,
-            "gradebook": str(book), "peak_kib": peaks}
+            "gradebook": str(book), "peak_kib": peaks, "passed_over": passed_over}
 
 
 class _Progress:

@@ -22,6 +22,8 @@ TARGET is one of:
 """
 
 EPILOG = """\
+`python -m grader grade --help` lists the grading options (--json, --junit, --only, --hint, ...).
+
 examples:
   python -m grader solutions
   python -m grader exercises --only dot
@@ -29,18 +31,41 @@ examples:
   python -m grader notebook               build the learner notebook (--solutions: the answer key)
   python -m grader batch SUBMISSIONS --out DIR   grade a class into DIR/grades.csv
   python -m grader gradescope build       the Gradescope autograder zip
+  python -m grader grade batch            grade a folder named like a command (or ./batch)
 """
+
+
+COMMANDS = ("grade", "notebook", "batch", "gradescope")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # exit status 2 with a pointer to --help
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\nRun `python -m grader --help` for the options.\n")
+        self.exit(2, f"{self.prog}: error: {message}\nRun `{self.prog} --help` for the options.\n")
 
 
 def parser() -> argparse.ArgumentParser:
+    """The whole command line: `grade` (the default), `notebook`, `batch`, `gradescope`."""
     p = _Parser(prog="python -m grader", description=DESCRIPTION, epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _grade_arguments(commands.add_parser(
+        "grade", help="grade TARGET (the default: `python -m grader TARGET` means `grade TARGET`)",
+        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter))
+    _notebook_arguments(commands.add_parser(
+        "notebook", help="build the learner notebook (or, with --solutions, the answer key)",
+        description="Build the learner notebook from exercises/ (or the answer key from solutions/)."))
+    _batch_arguments(commands.add_parser(
+        "batch", help="grade a class folder into a gradebook",
+        description="Grade a folder with one submission per learner (.py, folder or .ipynb), in parallel; "
+                    "writes DIR/grades.csv and DIR/learners/<learner>/results.json and report.txt. Run it "
+                    "again to resume an interrupted run."))
+    _gradescope_arguments(commands.add_parser(
+        "gradescope", help="build or run Gradescope's autograder", description="Gradescope's autograder."))
+    return p
+
+
+def _grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="TARGET", help="what to grade (see above)")
     p.add_argument("--json", metavar="PATH", type=Path, help="also write Gradescope's results.json here")
     p.add_argument("--junit", metavar="PATH", type=Path, help="also write JUnit XML here")
@@ -56,31 +81,27 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="DIR", type=Path,
                    help="write PNG plots of the experiments, yours against the reference (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="print only the total")
-    return p
-
-
-def notebook_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m grader notebook",
-                description="Build the learner notebook from exercises/ (or the answer key from solutions/).")
-    p.add_argument("--solutions", action="store_true", help="build the instructor's answer key instead")
-    p.add_argument("--out", metavar="PATH", type=Path, help="where to write it (default: "
-                   "gradient_descent_kata.ipynb, or gradient_descent_kata_answers.ipynb with --solutions)")
-    return p
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["notebook"]:
-        return notebook_main(argv[1:])
-    if argv[:1] == ["batch"]:
-        return batch_main(argv[1:])
-    if argv[:1] == ["gradescope"]:
-        return gradescope_main(argv[1:])
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "grade")  # a bare TARGET means grade it
     args = parser().parse_args(argv)
+    if args.command is None:
+        parser().print_help(sys.stderr)
+        sys.stderr.write("\npython -m grader: error: give a TARGET to grade, or a COMMAND.\n")
+        return 2
+    return {"grade": grade_main, "notebook": notebook_main, "batch": batch_main,
+            "gradescope": gradescope_main}[args.command](args)
+
+
+def grade_main(args) -> int:
     if args.hint:
         args.only = [args.hint]
     if args.watch:
-        return watch(args)
+        from .learner.watch import watch
+        return watch(args.target, lambda: grade_once(args))
     return grade_once(args)
 
 
@@ -105,7 +126,7 @@ def grade_once(args) -> int:
         print(f"{total(lines):g}/{max_total(lines):g}")
     else:
         sys.stdout.write(terminal.render(run, sys.stdout))
-    passed = all(r["status"] == "passed" for r in run.records) and bool(run.records)
+    passed = run.passed
     if args.hint:
         show_hints(args.target, args.hint, passed)
     if args.plot:
@@ -131,46 +152,23 @@ def write_plots(run, directory: Path) -> None:
     if not plots.available():
         print("Plots need matplotlib: pip install -e \".[plot]\"", file=sys.stderr)
         return
-    traces = {r["experiment"]: r.get("trace") for r in run.records if r["experiment"]}
+    traces = {r.experiment: r.trace for r in run.records if r.experiment}
     for path in plots.write_all(traces, run.seed, directory):
         print(f"Wrote {path}")
 
 
-def watch(args) -> int:
-    """Grade, then grade again whenever a file of the target changes; Ctrl-C stops."""
-    import time
-    target = Path(args.target)
-    files = lambda: sorted(target.rglob("*.py")) if target.is_dir() else [target]  # noqa: E731
-    stamp = lambda: [(p, p.stat().st_mtime_ns) for p in files() if p.exists()]  # noqa: E731
-    try:
-        while True:
-            seen = stamp()
-            grade_once(args)
-            print(f"Watching {args.target} for changes (Ctrl-C to stop)...", flush=True)
-            while stamp() == seen:
-                time.sleep(0.2)
-            print("\n" + "-" * 60 + "\nChanged: grading again.", flush=True)
-    except KeyboardInterrupt:
-        return 0
-
-
-def batch_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m grader batch", description="Grade a folder with one submission per learner "
-                "(.py, folder or .ipynb), in parallel; writes DIR/grades.csv and DIR/<learner>/results.json "
-                "and report.txt. Run it again to resume an interrupted run.")
+def _batch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR", type=Path)
     p.add_argument("--out", metavar="DIR", type=Path, required=True, help="where the gradebook and reports go")
     p.add_argument("--jobs", metavar="N", type=int, default=0, help="parallel graders (default: one per core)")
     p.add_argument("--shard", metavar="I/N", help="grade only shard I of N (1-based), to share a class "
                    "between machines")
     p.add_argument("--seed", metavar="N", type=int, default=0, help="as for a single grading")
-    return p
 
 
-def batch_main(argv: List[str]) -> int:
-    p = batch_parser()
-    args = p.parse_args(argv)
+def batch_main(args) -> int:
     from . import batch
+    p = _Parser(prog="python -m grader batch")
     if not args.submissions.is_dir():
         p.error(f"{args.submissions} is not a folder of submissions")
     if args.shard:
@@ -184,28 +182,30 @@ def batch_main(argv: List[str]) -> int:
     return 0
 
 
-def gradescope_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m grader gradescope", description="Gradescope's autograder.")
-    commands = p.add_subparsers(dest="command", required=True, metavar="build|run")
+def _gradescope_arguments(p: argparse.ArgumentParser) -> None:
+    commands = p.add_subparsers(dest="action", required=True, metavar="build|run", parser_class=_Parser)
     build = commands.add_parser("build", help="build the autograder zip to upload to Gradescope")
     build.add_argument("--out", metavar="PATH", type=Path, default=Path("autograder.zip"))
     run = commands.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json "
                               "(what run_autograder calls)")
     run.add_argument("--root", metavar="ROOT", type=Path, default=Path("/autograder"))
-    return p
 
 
-def gradescope_main(argv: List[str]) -> int:
-    args = gradescope_parser().parse_args(argv)
+def _notebook_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--solutions", action="store_true", help="build the instructor's answer key instead")
+    p.add_argument("--out", metavar="PATH", type=Path, help="where to write it (default: "
+                   "gradient_descent_kata.ipynb, or gradient_descent_kata_answers.ipynb with --solutions)")
+
+
+def gradescope_main(args) -> int:
     from .platforms import gradescope as autograder
-    if args.command == "build":
+    if args.action == "build":
         print(f"Wrote {autograder.build(args.out)}: upload it as the autograder of a Gradescope assignment.")
         return 0
     return autograder.run(args.root)
 
 
-def notebook_main(argv: List[str]) -> int:
-    args = notebook_parser().parse_args(argv)
+def notebook_main(args) -> int:
     from .learner import notebook
     out = args.out or Path("gradient_descent_kata_answers.ipynb" if args.solutions else "gradient_descent_kata.ipynb")
     notebook.write(out, answers=args.solutions)

@@ -1,47 +1,34 @@
-"""Run the kata's test suite against a target and collect one record per test.
+"""Grade one submission: run the kata's suite against it and collect a typed Run.
 
 This is the process that decides pass or fail. It runs pytest in-process on
-tests/kata, and the target serves every call from its confined worker.
+tests/kata with a KataPlugin holding this grading's session; the target serves
+every call from its confined worker. Nothing here depends on what ran before in the
+same process: each grading has its own session, seed and Hypothesis profile.
 """
 import contextlib
 import io
 import platform
+import sys
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Dict, List, Optional
 
-from .paths import KATA_TESTS as KATA_DIR, PROJECT_ROOT
-from .load import LoadError, Submission
+from .discover import DiscoveryError
+from .paths import KATA_TESTS, PROJECT_ROOT
+from .result import Record, Run
 from .sandbox.process import LoadFailed
 from .target import Target, open_target
 
 
-
-@dataclass
-class Run:
-    """Everything a report needs about one grading run."""
-
-    label: str
-    seed: int
-    records: List[Dict] = field(default_factory=list)
-    isolation: List[str] = field(default_factory=list)
-    submission: Optional[Submission] = None
-    load_error: Optional[str] = None  # set when nothing could be graded
-    seconds: float = 0.0
-    only: Optional[List[str]] = None
-
-    @property
-    def versions(self) -> Dict[str, str]:
-        import hypothesis
-        import pytest
-        return {"python": platform.python_version(), "hypothesis": hypothesis.__version__,
-                "pytest": pytest.__version__}
+def versions() -> Dict[str, str]:
+    """The versions a grade depends on: derandomized inputs change with Hypothesis."""
+    import hypothesis
+    import pytest
+    return {"python": platform.python_version(), "hypothesis": hypothesis.__version__, "pytest": pytest.__version__}
 
 
 def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process: Optional[bool] = False,
           golden: Optional[Dict] = None) -> Run:
-    """Grade `spec` (see load.load_submission). Never raises for a bad submission: a Run with
+    """Grade `spec` (see discover.locate). Never raises for a bad submission: a Run with
     load_error says what went wrong."""
     started = time.monotonic()
     run = Run(label=spec, seed=seed, only=only)
@@ -50,27 +37,31 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
         # The worker loads the submission while this process imports pytest and Hypothesis.
         target = open_target(spec, in_process, wait=False)
         import pytest  # noqa: F401
-        from . import plugin as pytest_plugin  # noqa: F401
+
+        from . import plugin  # noqa: F401
         target.ready()
-    except LoadError as error:
+        run.missing = target.submission.missing if target.submission else {}
+        run.notes = list(target.submission.notes) if target.submission else []
+        run.isolation = list(target.isolation)
+        run.records = run_suite(target, seed, only, golden)
+    except DiscoveryError as error:
         run.load_error = str(error)
     except LoadFailed as error:
+        run.load_error = describe_load_failure(spec, error.reply)
+    except Exception as error:  # the grader's own failure on this submission: still a result, never a crash
+        run.records = []
+        run.load_error = (f"The grader could not finish grading this submission ({type(error).__name__}). "
+                          f"Please tell your instructor.")
+    finally:
         if target is not None:
             target.close()
-        run.load_error = describe_load_failure(spec, error.reply)
-    else:
-        run.submission = target.submission
-        run.isolation = list(target.isolation)
-        try:
-            run.records = run_suite(target, seed, only, golden)
-        finally:
-            target.close()
+    run.versions = versions()
     run.seconds = time.monotonic() - started
     return run
 
 
 def describe_load_failure(spec: str, reply: Dict) -> str:
-    where = "; ".join(reply.get("where") or [])
+    where = "; ".join(str(w) for w in reply.get("where") or [])
     return (f"{spec} could not be loaded: {reply.get('type', 'Error')}: {reply.get('message', '')}"
             + (f" ({where})" if where else "")
             + "\nCode at the top level of your file runs when it is loaded: move experiments into functions "
@@ -78,30 +69,34 @@ def describe_load_failure(spec: str, reply: Dict) -> str:
 
 
 def golden_recording(seed: int = 0) -> Dict:
-    """The reference solutions' calls and answers, per test: what batch grading replays."""
-    from . import plugin as pytest_plugin
+    """The reference solutions' calls and answers, per test: what replay compares against."""
+    from .plugin import KataSession
     target = open_target("solutions", in_process=True)
-    session = pytest_plugin.KataSession(target=target, seed=seed, record=True)
-    passed = {r["nodeid"] for r in _run_pytest(session) if r["status"] == "passed"}
+    try:
+        session = KataSession(target=target, seed=seed, record=True)
+        passed = {r.nodeid for r in _run_pytest(session) if r.passed}
+    finally:
+        target.close()
     return {nodeid: calls for nodeid, calls in session.recording.items() if nodeid in passed}
 
 
 def run_suite(target: Target, seed: int = 0, only: Optional[List[str]] = None,
-              golden: Optional[Dict] = None) -> List[Dict]:
-    from . import plugin as pytest_plugin
-    session = pytest_plugin.KataSession(target=target, seed=seed, only=only, golden=golden)
-    return _run_pytest(session)
+              golden: Optional[Dict] = None) -> List[Record]:
+    from .plugin import KataSession
+    return _run_pytest(KataSession(target=target, seed=seed, only=only, golden=golden))
 
 
-def _run_pytest(session) -> List[Dict]:
+def _run_pytest(session) -> List[Record]:
     import pytest
-    from . import plugin as pytest_plugin
-    pytest_plugin.PRESET = session
-    args = [str(KATA_DIR), "-q", "-p", "no:cacheprovider", "--rootdir", str(PROJECT_ROOT),
-            "-c", str(PROJECT_ROOT / "pyproject.toml"), "-W", "ignore"]
+
+    from .plugin import KataPlugin
+    args = [str(KATA_TESTS), "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly",
+            "--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml"), "-W", "ignore",
+            "-o", "addopts="]
+    path_before = list(sys.path)  # pytest puts the suite's folders on the path
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(args)
+            pytest.main(args, plugins=[KataPlugin(session)])
     finally:
-        pytest_plugin.PRESET = None
+        sys.path[:] = path_before
     return session.records

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
+from .discover import DiscoveryError, Found, decode, locate, only_source
 from .kata.catalog import FUNCTION_NAMES
-from .paths import PROJECT_ROOT
 
-MAX_FILE_BYTES = 1024 * 1024
 _MAGIC = re.compile(r"^\s*[%!]|^\s*\w[\w.]*\?\??\s*$|\?\?\s*$")
 
 
-class LoadError(Exception):
+class LoadError(DiscoveryError):
     """The target cannot be graded. The message names the problem and the fix."""
+
+
+MODULE_NAMES = ("linear_algebra.py", "gradient_descent.py")
+MAX_CELLS = 2000
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Submission:
     defined: Set[str] = field(default_factory=set)
     references: Dict[str, Set[str]] = field(default_factory=dict)  # exercise -> other exercises it names
     notes: List[str] = field(default_factory=list)
+    trusted: bool = False  # the project's own solutions or exercises
 
     @property
     def missing(self) -> Dict[str, Optional[str]]:
@@ -46,33 +50,53 @@ class Submission:
 
 
 def load_submission(spec: str) -> Submission:
-    if spec in ("solutions", "exercises"):
-        return _package(PROJECT_ROOT / spec, spec)
-    path = Path(spec)
-    if not path.exists():
-        raise LoadError(f"{spec}: no such file or folder. Give a .py file, a .ipynb notebook, a folder laid "
-                        f"out like exercises/, or the word 'solutions' or 'exercises'.")
-    if path.is_dir():
-        return _package(path, str(path))
-    if path.suffix == ".py":
-        text = _read(path)
-        tree = _parse(text, path.name)
-        submission = Submission(str(path), "module", {"submission.py": text})
-        _survey(tree, submission)
-        return submission
-    if path.suffix == ".ipynb":
-        return _notebook(path)
-    raise LoadError(f"{spec}: cannot grade a '{path.suffix or 'extensionless'}' file. Give a .py file, a .ipynb "
-                    f"notebook, or a folder laid out like exercises/.")
+    """Find (discover.py) and parse the submission `spec` names. Raises DiscoveryError or LoadError."""
+    return from_found(locate(spec))
 
 
-def _read(path: Path) -> str:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise LoadError(f"{path}: the file is larger than 1 MiB; is it the right file?")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise LoadError(f"{path}: the file is not UTF-8 text. Save it as UTF-8 and grade again.") from None
+def from_found(found: Found) -> Submission:
+    """Parse what discovery read into a Submission: which files to run, and what they define."""
+    single = only_source(found)
+    if single is not None:
+        return _single(found, single)
+    modules = [name for name in found.files if Path(name).name in MODULE_NAMES]
+    if modules:
+        depth = min(name.count("/") for name in modules)
+        folder = next(str(Path(n).parent) for n in sorted(modules) if n.count("/") == depth)
+        submission = _package(found, folder)
+    else:
+        submission = _single(found, _best_file(found))
+        if not submission.defined & set(FUNCTION_NAMES):
+            raise LoadError(f"{found.label}: none of the files in this folder defines a function of the kata "
+                            f"({FUNCTION_NAMES[0]}, {FUNCTION_NAMES[1]}, ...). Point the grader at the file or "
+                            f"folder that holds your code.")
+    submission.trusted = found.trusted
+    return submission
+
+
+def _single(found: Found, name: str) -> Submission:
+    if name in found.notebooks:
+        return _notebook(found.notebooks[name], name, found.label)
+    text = found.files[name]
+    tree = _parse(text, Path(name).name)
+    submission = Submission(found.label, "module", {"submission.py": text})
+    _survey(tree, submission)
+    return submission
+
+
+def _best_file(found: Found) -> str:
+    """The file or notebook of a folder that defines the most exercise functions."""
+    def defined(name: str) -> int:
+        try:
+            if name in found.notebooks:
+                return len(_notebook(found.notebooks[name], name, name).defined & set(FUNCTION_NAMES))
+            submission = Submission(name, "module", {})
+            _survey(_parse(found.files[name], name), submission)
+            return len(submission.defined & set(FUNCTION_NAMES))
+        except DiscoveryError:
+            return 0
+    names = sorted(list(found.files) + list(found.notebooks))
+    return max(names, key=defined)
 
 
 def _parse(text: str, filename: str, where: str = "") -> ast.Module:
@@ -83,18 +107,19 @@ def _parse(text: str, filename: str, where: str = "") -> ast.Module:
         pointer = f"\n    {line}" if line else ""
         raise LoadError(f"{where or filename}, line {error.lineno}: syntax error: {error.msg}{pointer}\n"
                         f"Fix this line and grade again.") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise LoadError(f"{where or filename}: the file is too deeply nested for Python to read (a very long "
+                        f"expression?). Split it into smaller pieces and grade again.") from None
 
 
-def _package(directory: Path, label: str) -> Submission:
-    sources = sorted(p for p in directory.glob("*.py"))
-    if not any(p.name in ("linear_algebra.py", "gradient_descent.py") for p in sources):
-        raise LoadError(f"{directory}: this folder has no linear_algebra.py or gradient_descent.py. Point the "
-                        f"grader at a folder laid out like exercises/, or at a single .py file or notebook.")
-    submission = Submission(label, "package", {"submission/__init__.py": ""})
-    for path in sources:
-        text = _read(path)
-        tree = _parse(text, f"{directory.name}/{path.name}")
-        submission.files[f"submission/{path.name}"] = text
+def _package(found: Found, folder: str) -> Submission:
+    prefix = "" if folder in ("", ".") else folder + "/"
+    sources = sorted(n for n in found.files if n.startswith(prefix) and "/" not in n[len(prefix):])
+    submission = Submission(found.label, "package", {"submission/__init__.py": ""})
+    for name in sources:
+        text = found.files[name]
+        tree = _parse(text, name)
+        submission.files[f"submission/{Path(name).name}"] = text
         _survey(tree, submission)
     return submission
 
@@ -124,19 +149,25 @@ def _bound_names(node: ast.stmt) -> Set[str]:
 
 # --- notebooks ----------------------------------------------------------------
 
-def _notebook(path: Path) -> Submission:
+def _notebook(data: bytes, name: str, label: str) -> Submission:
     import nbformat
     try:
-        notebook = nbformat.read(str(path), as_version=4)
+        notebook = nbformat.reads(decode(data, name), as_version=4)
+    except DiscoveryError:
+        raise
     except Exception as error:  # nbformat raises several unrelated types for a broken file
-        raise LoadError(f"{path}: this is not a readable Jupyter notebook ({type(error).__name__}: "
-                        f"{str(error).splitlines()[0] if str(error) else 'unreadable'}). Download it again from "
-                        f"Jupyter with File > Download, or grade the .py file instead.") from None
-    sources = [cell.get("source", "") for cell in notebook.cells if cell.get("cell_type") == "code"]
-    numbers = [n for n, cell in enumerate(notebook.cells, start=1) if cell.get("cell_type") == "code"]
-    text, notes = definitions_source(sources, numbers, path.name)
-    submission = Submission(str(path), "module", {"submission.py": text}, notes=notes)
-    _survey(ast.parse(text), submission)
+        raise LoadError(f"{name}: this is not a readable Jupyter notebook ({type(error).__name__}: "
+                        f"{str(error).splitlines()[0][:200] if str(error) else 'unreadable'}). Download it again "
+                        f"from Jupyter with File > Download, or grade the .py file instead.") from None
+    cells = notebook.get("cells") or []
+    if len(cells) > MAX_CELLS:
+        raise LoadError(f"{name}: the notebook has {len(cells)} cells, more than the {MAX_CELLS} the grader reads. "
+                        f"Hand in a notebook with just your work.")
+    code = [(n, cell.get("source", "")) for n, cell in enumerate(cells, start=1)
+            if cell.get("cell_type") == "code" and isinstance(cell.get("source", ""), str)]
+    text, notes = definitions_source([s for _, s in code], [n for n, _ in code], name)
+    submission = Submission(label, "module", {"submission.py": text}, notes=notes)
+    _survey(_parse(text, name), submission)
     return submission
 
 
@@ -153,6 +184,9 @@ def definitions_source(sources: List[str], numbers: Optional[List[int]] = None, 
         text = "\n".join("" if _MAGIC.search(line) else line for line in source.splitlines())
         try:
             tree = ast.parse(text)
+        except (RecursionError, MemoryError, ValueError):
+            notes.append(f"cell {number} is too deeply nested for Python to read and was skipped")
+            continue
         except SyntaxError as error:
             if any(re.search(rf"^\s*def\s+{fn}\b", text, re.M) for fn in FUNCTION_NAMES):
                 _parse(text, name, where=f"{name}, cell {number}")
@@ -160,7 +194,11 @@ def definitions_source(sources: List[str], numbers: Optional[List[int]] = None, 
             continue
         kept.extend(tree.body)
     module = ast.Module(body=_definitions(kept), type_ignores=[])
-    return ast.unparse(module) + "\n", notes
+    try:
+        return ast.unparse(module) + "\n", notes
+    except (RecursionError, MemoryError):
+        raise LoadError(f"{name}: a cell is too deeply nested for Python to read back (a very long expression?). "
+                        f"Split it into smaller pieces and grade again.") from None
 
 
 def _definitions(statements: List[ast.stmt]) -> List[ast.stmt]:

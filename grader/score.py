@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from .kata import catalog
+from .result import Record
 
 
 @dataclass
@@ -13,45 +14,45 @@ class Line:
     title: str
     max_points: float
     points: float
-    records: List[Dict]
+    records: List[Record]
     is_experiment: bool
 
     @property
     def done(self) -> bool:
-        return bool(self.records) and all(r["status"] == "passed" for r in self.records)
+        return bool(self.records) and all(r.passed for r in self.records)
 
 
-def test_points(records: List[Dict]) -> Dict[str, float]:
+def test_points(records: List[Record]) -> Dict[str, float]:
     """The points each test is worth, by nodeid."""
     per_function: Dict[str, int] = {}
     for r in records:
-        if r["function"]:
-            per_function[r["function"]] = per_function.get(r["function"], 0) + 1
+        if r.function:
+            per_function[r.function] = per_function.get(r.function, 0) + 1
     worth = {}
     for r in records:
-        if r["experiment"]:
-            worth[r["nodeid"]] = float(catalog.EXPERIMENT_BY_NAME[r["experiment"]].points)
-        elif r["function"]:
-            worth[r["nodeid"]] = catalog.BY_NAME[r["function"]].points / per_function[r["function"]]
+        if r.experiment:
+            worth[r.nodeid] = float(catalog.EXPERIMENT_BY_NAME[r.experiment].points)
+        elif r.function:
+            worth[r.nodeid] = catalog.BY_NAME[r.function].points / per_function[r.function]
         else:
-            worth[r["nodeid"]] = 0.0
+            worth[r.nodeid] = 0.0
     return worth
 
 
-def score_lines(records: List[Dict], only: Optional[List[str]] = None) -> List[Line]:
+def score_lines(records: List[Record], only: Optional[List[str]] = None) -> List[Line]:
     worth = test_points(records)
     lines = []
     for exercise in catalog.EXERCISES:
         if only and exercise.name not in only:
             continue
-        mine = [r for r in records if r["function"] == exercise.name]
-        points = sum(worth[r["nodeid"]] for r in mine if r["status"] == "passed")
+        mine = [r for r in records if r.function == exercise.name]
+        points = sum(worth[r.nodeid] for r in mine if r.passed)
         lines.append(Line(exercise.name, exercise.name, exercise.points, round(points, 2), mine, False))
     for experiment in catalog.EXPERIMENTS:
         if only:
             continue
-        mine = [r for r in records if r["experiment"] == experiment.name]
-        points = sum(worth[r["nodeid"]] for r in mine if r["status"] == "passed")
+        mine = [r for r in records if r.experiment == experiment.name]
+        points = sum(worth[r.nodeid] for r in mine if r.passed)
         lines.append(Line(experiment.name, experiment.title, experiment.points, round(points, 2), mine, True))
     return lines
 
@@ -62,3 +63,8 @@ def total(lines: List[Line]) -> float:
 
 def max_total(lines: List[Line]) -> float:
     return round(sum(line.max_points for line in lines), 2)
+
+
+def points_by_line(records: List[Record], only: Optional[List[str]] = None) -> Dict[str, float]:
+    """{function or experiment: points earned}, for gradebooks."""
+    return {line.name: line.points for line in score_lines(records, only)}

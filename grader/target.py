@@ -9,6 +9,10 @@ one), and run one of the chapter's experiments with the target's own functions.
 * `SandboxTarget` serves a submission from a confined worker process.
 """
 import copy
+import functools
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -35,6 +39,10 @@ class Target:
     def experiment(self, name: str, kwargs: Dict, seed: int) -> Dict:
         raise NotImplementedError
 
+    def call_many(self, calls: List[Dict]) -> List[Dict]:
+        """Replies to [{"name", "args", "seed"}] (isolated calls); raises SubmissionFailure."""
+        return [self.call(c["name"], copy.deepcopy(c["args"]), True, c["seed"]) for c in calls]
+
     def ready(self) -> None:
         pass
 
@@ -42,15 +50,10 @@ class Target:
         pass
 
 
-_reference: Optional[runtime.Loaded] = None
-
-
+@functools.lru_cache(maxsize=None)
 def reference() -> runtime.Loaded:
-    """The reference solutions, imported once (trusted code)."""
-    global _reference
-    if _reference is None:
-        _reference = runtime.load_trusted("solutions")
-    return _reference
+    """The reference solutions, imported once (trusted code that no grading changes)."""
+    return runtime.load_trusted("solutions")
 
 
 def call_reference(name: str, args: list):
@@ -59,8 +62,11 @@ def call_reference(name: str, args: list):
 
 
 class InProcessTarget(Target):
+    """Trusted code imported into this process (the reference, the project's own tests)."""
+
     def __init__(self, loaded: runtime.Loaded, label: str):
         self.loaded, self.label = loaded, label
+        self.cleanup = None
         self.isolation = ["none: in-process (trusted code only)"]
         self.present = sorted(loaded.functions)
         ref = reference().functions
@@ -85,6 +91,11 @@ class InProcessTarget(Target):
         if reply["op"] != "return":
             raise Raised(reply)
         return reply
+
+    def close(self):
+        if self.cleanup is not None:
+            self.cleanup()
+            self.cleanup = None
 
 
 class SandboxTarget(Target):
@@ -119,7 +130,7 @@ class SandboxTarget(Target):
 
 
 def open_target(spec: str, in_process: Optional[bool] = None, wait: bool = True) -> Target:
-    """Open `solutions`, `exercises` or a path. Raises load.LoadError or LoadFailed.
+    """Open `solutions`, `exercises` or a path. Raises DiscoveryError (load.LoadError) or LoadFailed.
 
     The solutions run in-process unless in_process is False; anything else runs in
     the sandbox unless in_process is True.
@@ -135,18 +146,32 @@ def open_target(spec: str, in_process: Optional[bool] = None, wait: bool = True)
 
 
 def _in_process_from_files(submission: Submission) -> InProcessTarget:
-    import tempfile
     scratch = Path(tempfile.mkdtemp(prefix="grader-inproc-"))
-    for relative, text in submission.files.items():
-        (scratch / relative).parent.mkdir(parents=True, exist_ok=True)
-        (scratch / relative).write_text(text, encoding="utf-8")
     package = f"submission_{scratch.name.replace('-', '_')}"
-    if submission.kind == "module":
-        (scratch / "submission.py").rename(scratch / f"{package}.py")
-    else:
-        (scratch / "submission").rename(scratch / package)
     try:
-        loaded = runtime.load(scratch, submission.kind, package)
+        for relative, text in submission.files.items():
+            (scratch / relative).parent.mkdir(parents=True, exist_ok=True)
+            (scratch / relative).write_text(text, encoding="utf-8")
+        if submission.kind == "module":
+            (scratch / "submission.py").rename(scratch / f"{package}.py")
+        else:
+            (scratch / "submission").rename(scratch / package)
+        path_before = list(sys.path)
+        try:
+            loaded = runtime.load(scratch, submission.kind, package)
+        finally:
+            sys.path[:] = path_before
     except BaseException as error:
+        _forget(package, scratch)
         raise LoadFailed(runtime.describe_exception(error)) from None
-    return InProcessTarget(loaded, submission.label)
+    target = InProcessTarget(loaded, submission.label)
+    target.submission = submission
+    target.cleanup = lambda: _forget(package, scratch)
+    return target
+
+
+def _forget(package: str, scratch: Path) -> None:
+    """Undo an in-process load: its modules, and its scratch directory."""
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+        del sys.modules[name]
+    shutil.rmtree(scratch, ignore_errors=True)

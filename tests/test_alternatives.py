@@ -11,7 +11,7 @@ ALTERNATIVES = sorted((BANK / "alternatives").glob("*.py"))
 def test_a_correct_implementation_in_another_style_gets_full_marks(path):
     run = grade(str(path))
     assert run.load_error is None
-    assert lost_points(run) == {}, [r["failure"] for r in run.records if r["failure"]]
+    assert lost_points(run) == {}, [r.failure for r in run.records if r.failure]
 
 
 def test_the_reference_solutions_get_full_marks_in_the_sandbox():
@@ -22,4 +22,4 @@ def test_the_reference_solutions_get_full_marks_in_the_sandbox():
 
 def test_the_untouched_exercises_get_nothing():
     run = grade("exercises")
-    assert run.records and all(r["status"] == "failed" for r in run.records)
+    assert run.records and not any(r.passed for r in run.records)

@@ -1,12 +1,13 @@
 """The command line as a user meets it: exit codes, reports, platform files, and bad input."""
 import json
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from grader.kata import catalog
 from grader.kata.mistakes import MUTANTS, reference_source, submission_source
-from helpers import run_grader
+from helpers import ROOT, run_grader
 
 GRADESCOPE_TEST_KEYS = {"name", "score", "max_score", "status", "output", "visibility", "tags"}
 
@@ -120,11 +121,11 @@ def test_an_error_at_import_is_reported_with_its_line(write_submission):
 @pytest.mark.parametrize("args, message", [
     (["no/such/file.py"], "no such file or folder"),
     (["pyproject.toml"], "cannot grade a '.toml' file"),
-    (["tests"], "no linear_algebra.py or gradient_descent.py"),
+    (["benchmarks"], "defines a function of the kata"),
     (["solutions", "--seed", "abc"], "invalid int value"),
     (["solutions", "--bogus"], "unrecognized arguments"),
     (["solutions", "--only", "dott"], "invalid choice"),
-    ([], "the following arguments are required: TARGET"),
+    ([], "give a TARGET to grade, or a COMMAND"),
 ])
 def test_bad_input_gets_a_clear_error_and_exit_2(args, message):
     result = run_grader(*args)
@@ -132,11 +133,22 @@ def test_bad_input_gets_a_clear_error_and_exit_2(args, message):
     assert message in result.stderr
 
 
-def test_help_lists_the_targets_and_options():
+def test_help_lists_the_targets_commands_and_options():
     result = run_grader("--help")
     assert result.returncode == 0
-    for text in ("solutions", "exercises", ".ipynb", "--json", "--junit", "--seed", "--only"):
+    for text in ("solutions", "exercises", ".ipynb", "grade", "notebook", "batch", "gradescope"):
         assert text in result.stdout
+    grading = run_grader("grade", "--help")
+    for text in ("--json", "--junit", "--seed", "--only", "--hint", "--watch"):
+        assert text in grading.stdout
+
+
+def test_a_folder_named_like_a_command_can_be_graded(tmp_path):
+    shutil.copytree(ROOT / "solutions", tmp_path / "batch")
+    for args in (["grade", "batch"], ["batch/"]):
+        result = run_grader(*args, "--quiet", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "100/100"
 
 
 def test_only_grades_one_function(tmp_path):

@@ -29,7 +29,7 @@ def test_mutant_is_caught_by_a_test_of_its_own_function(mutant, write_submission
     wrongly = {name for name in lost if name != mutant.function and name in FUNCTION_NAMES}
     assert not wrongly, f"{mutant.id} also cost points on {wrongly}: fault isolation failed"
     # Feedback names the mistake when the learner's answer matches it, and never names a wrong one.
-    named = {r["failure"].get("mistake") for r in run.records if r["failure"]} - {None}
+    named = {r.failure.mistake for r in run.records if r.failure} - {None}
     assert named <= {mutant.mistake}
     if mutant.id in MUST_BE_NAMED:
         assert named == {mutant.mistake}

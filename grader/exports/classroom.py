@@ -12,19 +12,19 @@ import json
 from pathlib import Path
 from typing import Dict
 
-from ..grading import Run
+from ..result import Run
 from ..score import score_lines
 from .feedback import explain
 
 
 def runner_results(run: Run) -> Dict[str, Dict]:
-    missing = run.submission.missing if run.submission else {}
+    missing = run.missing
     results = {}
     for line in score_lines(run.records, run.only):
         tests = []
         for record in line.records:
-            message = "\n".join(explain(record["failure"], record["function"], missing)) if record["failure"] else ""
-            tests.append({"name": record["test"], "status": "pass" if record["status"] == "passed" else "fail",
+            message = "\n".join(explain(record.failure, record.function, missing)) if record.failure else ""
+            tests.append({"name": record.test, "status": "pass" if record.passed else "fail",
                           "message": message})
         if not tests:  # nothing could run (the submission did not load)
             tests = [{"name": line.name, "status": "error", "message": run.load_error or "not run"}]

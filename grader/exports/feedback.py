@@ -2,42 +2,43 @@
 from typing import Dict, List, Optional
 
 from ..kata import catalog
+from ..result import Failure
 
 
-def is_not_implemented(failure: Optional[Dict]) -> bool:
-    return bool(failure) and failure.get("type") == "NotImplementedError"
+def is_not_implemented(failure: Optional[Failure]) -> bool:
+    return failure is not None and failure.not_implemented
 
 
-def explain(failure: Dict, function: Optional[str], missing: Dict[str, Optional[str]]) -> List[str]:
+def explain(failure: Failure, function: Optional[str], missing: Dict[str, Optional[str]]) -> List[str]:
     """Lines that say what went wrong: the call, expected against got, and why."""
-    kind = failure.get("kind")
+    kind = failure.kind
     if function and function in missing:
         near = missing[function]
         return [f"`{function}` is not defined in your code."
                 + (f" Did you mean `{function}` where you wrote `{near}`? Rename it." if near else "")]
     if is_not_implemented(failure):
         return ["Not implemented yet: it still raises NotImplementedError."]
-    call = failure.get("call") or ""
+    call = failure.call
     if kind == "mismatch":
         lines = [call] if call else []
-        lines += [f"  expected: {_short(failure.get('expected'))}", f"  got:      {_short(failure.get('got'))}"]
-        if failure.get("mistake"):
-            lines.append(f"It looks like {failure['mistake'][0].lower()}{failure['mistake'][1:]}")
-        elif failure.get("detail"):
-            lines.append(failure["detail"])
+        lines += [f"  expected: {_short(failure.expected)}", f"  got:      {_short(failure.got)}"]
+        if failure.mistake:
+            lines.append(f"It looks like {failure.mistake[0].lower()}{failure.mistake[1:]}")
+        elif failure.detail:
+            lines.append(failure.detail)
         return lines
     if kind in ("raised", "crashed", "timed out"):
         verb = {"raised": "raised", "crashed": "crashed", "timed out": "timed out"}[kind]
-        lines = [f"{call} {verb}: {failure.get('type', '')}: {failure.get('message', '')}".strip()]
-        if failure.get("type") == "SystemExit":
+        lines = [f"{call} {verb}: {failure.type}: {failure.message}".strip()]
+        if failure.type == "SystemExit":
             lines.append("Your code called exit(): return a value instead.")
-        where = failure.get("where") or []
+        where = list(failure.where)
         if where:
             lines.append("  at " + where[-1])
-        if failure.get("printed"):
-            lines.append("  it printed: " + _short(failure["printed"].strip(), 200))
+        if failure.printed:
+            lines.append("  it printed: " + _short(failure.printed.strip(), 200))
         return lines
-    return [failure.get("message", "the test failed")]
+    return [failure.message or "the test failed"]
 
 
 def hint(function: Optional[str]) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Dict
 
 from ..kata import catalog
-from ..grading import Run
+from ..result import Run
 from ..score import max_total, score_lines, test_points, total
 from .feedback import explain, hint
 from .terminal import plain_text
@@ -21,23 +21,23 @@ def results(run: Run) -> Dict:
                 "output": plain_text(run), "visibility": "visible", "stdout_visibility": "hidden",
                 "tests": []}
     worth = test_points(run.records)
-    missing = run.submission.missing if run.submission else {}
+    missing = run.missing
     tests = []
     for record in run.records:
-        label = record["experiment"] or record["function"] or "kata"
-        readable = record["test"].removeprefix("test_").replace("_", " ")
+        label = record.experiment or record.function or "kata"
+        readable = record.test.removeprefix("test_").replace("_", " ")
         output = ""
-        if record["failure"]:
-            lines = explain(record["failure"], record["function"], missing)
-            if record.get("note"):
-                lines.append(record["note"])
-            if record["function"]:
-                lines.append(hint(record["function"]))
+        if record.failure:
+            lines = explain(record.failure, record.function, missing)
+            if record.note:
+                lines.append(record.note)
+            if record.function:
+                lines.append(hint(record.function))
             output = "\n".join(lines)
-        points = worth[record["nodeid"]]
-        tests.append({"name": f"{label}: {readable}", "score": round(points if record["status"] == "passed" else 0, 4),
-                      "max_score": round(points, 4), "status": record["status"], "output": output,
-                      "visibility": "visible", "tags": list(record["tags"])})
+        points = worth[record.nodeid]
+        tests.append({"name": f"{label}: {readable}", "score": round(points if record.passed else 0, 4),
+                      "max_score": round(points, 4), "status": record.status, "output": output,
+                      "visibility": "visible", "tags": list(record.tags)})
     lines = score_lines(run.records, run.only)
     return {"score": total(lines), "max_score": max_total(lines), "execution_time": round(run.seconds, 2),
             "output": plain_text(run), "visibility": "visible", "stdout_visibility": "hidden",

@@ -4,7 +4,7 @@ import sys
 from typing import List, TextIO
 
 from ..kata import catalog
-from ..grading import Run
+from ..result import Run
 from ..score import Line, max_total, score_lines, total
 from .feedback import explain, hint, is_not_implemented
 
@@ -23,16 +23,16 @@ def render(run: Run, stream: TextIO = sys.stdout) -> str:
     style = _Style(stream)
     out: List[str] = []
     versions = run.versions
-    out.append(style(f"Grading {run.label}", "1") + f"  (seed {run.seed}; Python {versions['python']}, "
-               f"Hypothesis {versions['hypothesis']})")
+    out.append(style(f"Grading {run.label}", "1") + f"  (seed {run.seed}; Python {versions.get('python', '?')}, "
+               f"Hypothesis {versions.get('hypothesis', '?')})")
     if run.load_error:
         out.append("")
         out.append(style("Could not grade this submission.", "31;1"))
         out.append(run.load_error)
         return "\n".join(out) + "\n"
     out.append("Isolation: " + ("; ".join(run.isolation) or "none"))
-    missing = run.submission.missing if run.submission else {}
-    for note in (run.submission.notes if run.submission else []):
+    missing = run.missing
+    for note in run.notes:
         out.append(f"Note: {note}")
     lines = score_lines(run.records, run.only)
     out.append("")
@@ -51,7 +51,7 @@ def render(run: Run, stream: TextIO = sys.stdout) -> str:
                      "1"))
     todo = next((l for l in functions if not l.done), None)
     if todo is not None and not run.only:
-        first = next((r["failure"] for r in todo.records if r["failure"]), None)
+        first = next((r.failure for r in todo.records if r.failure), None)
         if is_not_implemented(first):
             out.append(f"Next: implement `{todo.name}`. {hint(todo.name)}")
         else:
@@ -76,19 +76,19 @@ def _render_line(line: Line, missing, style) -> List[str]:
     out = [f"  {mark} {line.title:<48} {_num(line.points):>5} / {_num(line.max_points)}"]
     if line.done:
         # "distance passes with a correct subtract; yours breaks it" belongs under the passing function.
-        note = next((r["note"] for r in line.records if r.get("note")), None)
+        note = next((r.note for r in line.records if r.note), None)
         return out + ([f"      {note}"] if note else [])
-    failures = [r for r in line.records if r["status"] == "failed"]
+    failures = [r for r in line.records if r.status == "failed"]
     if not line.records:
         out.append("      not run")
-    if failures and (is_not_implemented(failures[0]["failure"]) or line.name in missing):
-        out.append("      " + explain(failures[0]["failure"], failures[0]["function"], missing)[0])
+    if failures and (is_not_implemented(failures[0].failure) or line.name in missing):
+        out.append("      " + explain(failures[0].failure, failures[0].function, missing)[0])
         return out
     for record in failures[:MAX_FAILURES_SHOWN]:
-        for text in explain(record["failure"] or {}, record["function"], missing):
+        for text in explain(record.failure, record.function, missing):
             out.append("      " + text)
-        if record.get("note"):
-            out.append("      " + record["note"])
+        if record.note:
+            out.append("      " + record.note)
     if len(failures) > MAX_FAILURES_SHOWN:
         out.append(f"      (and {len(failures) - MAX_FAILURES_SHOWN} more failing check(s) of this function)")
     if not line.is_experiment:

@@ -8,12 +8,9 @@ The zip holds setup.sh and run_autograder at its root and the project beside the
 and installs the project; run_autograder grades whatever the learner uploaded and
 always writes /autograder/results/results.json.
 """
-import json
 import zipfile
 from pathlib import Path
-from typing import Optional
 
-from ..kata import catalog
 from ..paths import PROJECT_ROOT
 
 INCLUDED = ("pyproject.toml", "README.md", "grader", "solutions", "exercises", "tests/kata")
@@ -58,45 +55,12 @@ def build(out: Path) -> Path:
     return out
 
 
-def find_target(submission: Path) -> Optional[Path]:
-    """What to grade in an upload: a folder with the modules, else the notebook or .py file that
-    defines the most exercise functions."""
-    files = [p for p in submission.rglob("*") if p.is_file() and not any(
-        part.startswith(".") or part in ("__pycache__", "__MACOSX") for part in p.relative_to(submission).parts)]
-    modules = [p for p in files if p.name in ("linear_algebra.py", "gradient_descent.py")]
-    if modules:
-        return min((p.parent for p in modules), key=lambda d: len(d.parts))
-    candidates = [p for p in files if p.suffix in (".py", ".ipynb")]
-    if not candidates:
-        return None
-    return max(sorted(candidates), key=_exercises_defined)
-
-
-def _exercises_defined(path: Path) -> int:
-    try:
-        text = path.read_text(encoding="utf-8")
-        if path.suffix == ".ipynb":
-            text = "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list) else c.get("source", "")
-                             for c in json.loads(text).get("cells", []) if c.get("cell_type") == "code")
-        return sum(1 for name in catalog.FUNCTION_NAMES if f"def {name}(" in text)
-    except (OSError, ValueError, UnicodeDecodeError, AttributeError):
-        return 0
-
-
 def run(root: Path) -> int:
     """Grade root/submission into root/results/results.json; always writes the file."""
-    from ..grading import Run, grade
     from ..exports import gradescope
+    from ..grading import grade
 
-    results = root / "results" / "results.json"
-    target = find_target(root / "submission")
-    if target is None:
-        empty = Run(label="your upload", seed=0)
-        empty.load_error = ("No Python file (.py) or notebook (.ipynb) was found in your upload. Upload the file "
-                            "that defines your functions, or your exercises folder.")
-        gradescope.write(empty, results)
-        return 0
-    graded = grade(str(target))
-    graded.label = target.name
-    gradescope.write(graded, results)
+    graded = grade(str(root / "submission"))
+    graded.label = "your upload"
+    gradescope.write(graded, root / "results" / "results.json")
     return 0

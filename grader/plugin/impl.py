@@ -1,0 +1,98 @@
+"""The `impl` proxy a test calls: the graded function, served by the target in plain data."""
+import copy
+from typing import Dict, Optional
+
+from ..sandbox.process import Crashed, Raised, SubmissionFailure, TimedOut
+from .session import KataSession
+
+
+class Impl:
+    """The one function a test grades: `impl.add(v, w)` calls the target's `add`.
+
+    `last` is the reply of the last call (with "mutated" and "printed"), `last_call`
+    that call written out for feedback, `note` what fault isolation found out.
+    """
+
+    def __init__(self, session: KataSession, name: str, nodeid: str):
+        self.session, self.name, self.nodeid = session, name, nodeid
+        self.calls = 0
+        self.poisoned: Optional[SubmissionFailure] = None
+        self.last: Dict = {}
+        self.last_call = ""
+        self.last_args: list = []
+        self.last_seed = 0
+        self.note: Optional[str] = None
+
+    def __getattr__(self, attr):
+        if attr != self.name:
+            raise AttributeError(f"this test grades {self.name}, not {attr}")
+        return self._call
+
+    def _call(self, *args):
+        self.calls += 1
+        self.last_call = format_call(self.name, args)
+        if self.poisoned is not None:
+            # A crash or timeout ends this test: later examples fail at once instead of waiting again.
+            raise self.poisoned
+        session = self.session
+        target = session.target
+        self.last_args, self.last_seed = list(args), session.call_seed(self.nodeid, self.calls)
+        try:
+            self.last = target.call(self.name, list(args), True, self.last_seed)
+        except (Crashed, TimedOut) as failure:
+            failure.call = self.last_call
+            self.poisoned = failure
+            session.broken.setdefault(self.name, failure.kind)
+            raise
+        except Raised as failure:
+            failure.call = self.last_call
+            self._record(args, failure.reply)
+            raise
+        self._record(args, self.last)
+        self._diagnose_dependencies(args)
+        return self.last["value"]
+
+    def _record(self, args, reply):
+        if self.session.recording is not None:
+            from .replay import answer_key
+            self.session.recording.setdefault(self.nodeid, []).append(
+                {"name": self.name, "args": copy.deepcopy(list(args)), "seed": self.last_seed,
+                 "answer": answer_key(reply)})
+
+    def _diagnose_dependencies(self, args):
+        """With a dependency already failing, see whether the learner's own one changes this answer."""
+        session = self.session
+        submission = getattr(session.target, "submission", None)
+        if self.note is not None or submission is None:
+            return
+        suspects = sorted(submission.references.get(self.name, set()) & session.failed)
+        if not suspects:
+            return
+        stuck = [s for s in suspects if s in session.broken]
+        if stuck:  # no need to wait for it again
+            self.note = (f"`{self.name}` passes with a correct `{stuck[0]}`; yours {session.broken[stuck[0]]} "
+                         f"in its own tests, and would here too.")
+            return
+        try:
+            own = session.target.call(self.name, list(args), False, session.call_seed(self.nodeid, -1))
+            differs = own["value"] != self.last["value"]
+        except SubmissionFailure:
+            differs = True
+        if differs:
+            listed = " and ".join(f"`{s}`" for s in suspects)
+            self.note = (f"`{self.name}` passes with a correct {listed}; yours breaks it "
+                         f"(for example {self.last_call}).")
+
+
+def format_call(name: str, args) -> str:
+    return f"{name}({', '.join(format_value(a) for a in args)})"
+
+
+def format_value(value, limit: int = 8) -> str:
+    if callable(value):
+        return getattr(value, "description", getattr(value, "__name__", "f"))
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(format_value(v, limit) for v in list(value)[:limit])
+        more = f", ... ({len(value)} items)" if len(value) > limit else ""
+        return f"[{shown}{more}]"
+    return repr(value)

@@ -1,0 +1,80 @@
+"""Hypothesis under the kata's own profile, entered and left around each run.
+
+The profile "kata" is derandomized, keeps no example database and has no deadline,
+so a run is the same on any machine, with or without CI set. It is loaded for the
+length of one pytest run and the previous profile restored after, so grading never
+changes Hypothesis for anything else in the same process.
+"""
+import contextlib
+
+import hypothesis
+from hypothesis import HealthCheck, Phase, settings
+
+PROFILE = "kata"
+MAX_EXAMPLES = 40
+
+settings.register_profile(
+    PROFILE, derandomize=True, database=None, deadline=None, max_examples=MAX_EXAMPLES, print_blob=False,
+    report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
+    # No explain phase: it costs seconds per failing test and learners get our own report.
+    phases=(Phase.explicit, Phase.generate, Phase.shrink))
+
+# hypothesis.seed() marks the test function with these two attributes for good; we
+# save and restore them so that a seed lasts for one run only.
+_SEED_ATTRIBUTES = ("_hypothesis_internal_use_seed", "_hypothesis_internal_use_settings")
+_MISSING = object()
+
+
+@contextlib.contextmanager
+def kata_profile():
+    """Load the kata profile for the block; restore the one that was loaded before.
+
+    Within the block Hypothesis draws no "local constants". It otherwise mines the
+    literals of every non-library module the process has imported and mixes them into
+    generated inputs, so the same test would meet other inputs in a process that had
+    imported other modules (a batch pool, a notebook kernel, a learner's own module).
+    No public setting turns that off, hence the patch of a private name; if a later
+    Hypothesis renames it, tests/test_reentrancy.py fails rather than grades drifting.
+    """
+    previous = settings.get_current_profile_name()
+    settings.load_profile(PROFILE)
+    try:
+        with _no_local_constants():
+            yield
+    finally:
+        settings.load_profile(previous)
+
+
+@contextlib.contextmanager
+def _no_local_constants():
+    try:
+        from hypothesis.internal.conjecture import providers
+        original = providers._get_local_constants
+    except (ImportError, AttributeError):  # an older Hypothesis, without local constants
+        yield
+        return
+    providers._get_local_constants = providers.Constants
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
+@contextlib.contextmanager
+def seeded(test_function, seed):
+    """Run a Hypothesis test with `seed` (None: the derandomized default) for the block only."""
+    if seed is None or not hasattr(test_function, "hypothesis"):
+        yield
+        return
+    saved = {name: getattr(test_function, name, _MISSING) for name in _SEED_ATTRIBUTES}
+    hypothesis.seed(seed)(test_function)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is _MISSING:
+                delattr(test_function, name)
+            else:
+                setattr(test_function, name, value)
