@@ -22,7 +22,6 @@ import os
 import string
 import sys
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Tuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,8 +32,8 @@ TEXT_DIR = Path(__file__).resolve().parent
 DEFAULT_LANGUAGE = "en"
 ENVIRONMENT_VARIABLE = "KATA_LANG"
 
-__all__ = ["say", "hints", "hint", "mistake", "language", "available_languages", "all_keys", "fields",
-           "TextKeyError"]
+__all__ = ["TextKeyError", "all_keys", "available_languages", "fields", "hint", "hints", "language", "mistake",
+           "say"]
 
 
 class TextKeyError(KeyError):
@@ -51,17 +50,17 @@ def language() -> str:
     return code if code in available_languages() else DEFAULT_LANGUAGE
 
 
-@functools.lru_cache(maxsize=None)
-def available_languages() -> Tuple[str, ...]:
+@functools.lru_cache(maxsize=1)
+def available_languages() -> tuple[str, ...]:
     """The languages that have a folder of texts, English first."""
     found = sorted(p.name for p in TEXT_DIR.iterdir() if p.is_dir() and any(p.glob("*.toml")))
     return tuple(sorted(found, key=lambda code: code != DEFAULT_LANGUAGE))
 
 
-@functools.lru_cache(maxsize=None)
-def _table(lang: str) -> Dict[str, Tuple[str, Path]]:
+@functools.lru_cache(maxsize=32)  # one entry per language
+def _table(lang: str) -> dict[str, tuple[str, Path]]:
     """Every text of one language, flattened: {"report.next_implement": (template, file it came from)}."""
-    table: Dict[str, Tuple[str, Path]] = {}
+    table: dict[str, tuple[str, Path]] = {}
     folder = TEXT_DIR / lang
     for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
         with path.open("rb") as handle:
@@ -70,7 +69,7 @@ def _table(lang: str) -> Dict[str, Tuple[str, Path]]:
     return table
 
 
-def _flatten(value, key: str, path: Path, table: Dict[str, Tuple[str, Path]]) -> None:
+def _flatten(value, key: str, path: Path, table: dict[str, tuple[str, Path]]) -> None:
     if isinstance(value, dict):
         for name, child in value.items():
             _flatten(child, f"{key}.{name}", path, table)
@@ -90,7 +89,7 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def _lookup(key: str, lang: str) -> Tuple[str, Path]:
+def _lookup(key: str, lang: str) -> tuple[str, Path]:
     for candidate in dict.fromkeys((lang, DEFAULT_LANGUAGE)):
         found = _table(candidate).get(key)
         if found is not None:
@@ -120,7 +119,7 @@ def say(key: str, /, **values) -> str:
         raise TextKeyError(f"the text {key!r} in {_relative(path)} is not a valid template: {error}") from None
 
 
-def hints(function: str) -> List[str]:
+def hints(function: str) -> list[str]:
     """The hint ladder for an exercise function, first step first (the bare texts)."""
     lang = language()
     ladder = []
@@ -151,12 +150,12 @@ def mistake(mutant_id: str, /, **values) -> str:
     return say(f"mistakes.{mutant_id}", **values)
 
 
-def all_keys(lang: str = DEFAULT_LANGUAGE) -> FrozenSet[str]:
+def all_keys(lang: str = DEFAULT_LANGUAGE) -> frozenset[str]:
     """Every key that language's own files define (no fallback)."""
     return frozenset(_table(lang))
 
 
-def fields(key: str, lang: str = DEFAULT_LANGUAGE) -> FrozenSet[str]:
+def fields(key: str, lang: str = DEFAULT_LANGUAGE) -> frozenset[str]:
     """The {fields} the text for key uses in lang (falling back to English)."""
     template, _ = _lookup(key, lang)
     return frozenset(name.split(".")[0].split("[")[0]
