@@ -1,10 +1,26 @@
-"""The kata's autograder: load a submission, run it in a sandbox, check it, score it, report it.
+"""The kata's autograder, as a pipeline: discover -> load -> sandbox -> check -> score -> export.
 
-    load.py      TARGET -> Submission (parsing only; notebooks via nbformat)
-    sandbox/     the confined worker that runs submission code, and its trusted side
-    target.py    what the tests call: a sandboxed submission, or trusted code in-process
-    check.py     runs tests/kata with pytest_plugin.py and collects one record per test
-    score.py     records -> points (catalog.py has the table)
-    report/      terminal, Gradescope results.json, JUnit XML
-    cli.py       python -m grader
+The core, in the order data flows (each stage hands typed records to the next):
+
+    discover.py   what a user points at -> the source files of one submission (read safely)
+    load.py       source files -> Submission: what to run, what it defines (parsing only)
+    sandbox/      the confined worker that runs submission code, and its trusted side
+    target.py     what the tests call: a sandboxed submission, or trusted code in-process
+    plugin/       the pytest side: session, ordering, the `impl` proxy, replay, records
+    grading.py    runs tests/kata with the plugin; returns a Run (result.py)
+    result.py     the typed records: Run, Record, Failure
+    expect.py     tolerant comparisons the kata's tests use
+    plain.py      the plain data allowed across the sandbox boundary
+    score.py      records -> points (kata/catalog.py has the table)
+    paths.py      where the project's own files are
+
+Around the core:
+
+    kata/         the content: catalog (functions, points), experiments, the mistake bank
+    text/         every sentence a learner reads, per language (TOML), and its lookup
+    exports/      terminal report, Gradescope results.json, JUnit XML, GitHub Classroom outputs
+    platforms/    Gradescope's autograder zip and runner
+    batch/        a whole class: executor, per-learner results, the gradebook
+    learner/      the notebook, hints, --watch, plots
+    cli.py        python -m grader: a thin command line over the above
 """

@@ -8,8 +8,9 @@ import shutil
 import pytest
 from helpers import ROOT
 
-from grader import catalog, text
-from grader.mistakes import MUTANTS
+from grader import text
+from grader.kata import catalog
+from grader.kata.mistakes import MUTANTS
 
 KATA_TESTS = sorted((ROOT / "tests" / "kata").glob("test_*.py"))
 LANGUAGES = text.available_languages()

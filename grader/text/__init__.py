@@ -146,7 +146,7 @@ def hint(function: str, level: int) -> str:
 
 
 def mistake(mutant_id: str, /, **values) -> str:
-    """What to tell a learner whose answers match the mutant `mutant_id` of grader.mistakes."""
+    """What to tell a learner whose answers match the mutant `mutant_id` of grader.kata.mistakes."""
     return say(f"mistakes.{mutant_id}", **values)
 
 
