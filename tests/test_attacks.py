@@ -155,15 +155,14 @@ for name, value in list(stolen.items()):
     assert not any(r.passed for r in run.records)
 
 
-def test_an_endless_loop_costs_only_its_function_and_bounded_time(write_submission):
-    started = time.monotonic()
+def test_an_endless_loop_costs_only_its_function_and_times_out(write_submission):
     run = graded(write_submission, '''
 def add(v, w):
     while True:
         pass
 ''')
     assert only_lost(run, "add")
-    assert time.monotonic() - started < 120
+    assert {r.failure.kind for r in run.records if r.function == "add" and r.failure} == {"timed out"}
 
 
 def test_a_memory_hog_costs_only_its_function(write_submission):
@@ -177,7 +176,6 @@ def subtract(v, w):
 
 
 def test_output_floods_are_contained(write_submission):
-    started = time.monotonic()
     run = graded(write_submission, '''
 import os, sys
 _add = add
@@ -192,7 +190,6 @@ def dot(v, w):
     return 0.0
 ''')
     assert only_lost(run, "dot")
-    assert time.monotonic() - started < 120
 
 
 def test_forged_results_do_not_count(write_submission, tmp_path):

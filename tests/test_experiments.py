@@ -15,21 +15,21 @@ def reference():
     return SimpleNamespace(**load_trusted("solutions").functions)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", ["fit_batch", "fit_minibatch", "fit_sgd"])
-def test_the_reference_fits_the_noisy_line_for_every_seed(reference, name):
-    for seed in SEEDS:
-        seed_randomness(seed)
-        kwargs = experiments.arguments(name, seed)
-        slope, intercept = experiments.DRIVERS[name](reference, **kwargs)["theta"]
-        best = experiments.least_squares(kwargs["data"])
-        assert abs(slope - 40) < 0.1 and abs(intercept - 5) < 0.1, (name, seed, slope, intercept)
-        assert abs(slope - best[0]) < 0.01 and abs(intercept - best[1]) < 0.03, (name, seed)
+def test_the_reference_fits_the_noisy_line_for_every_seed(reference, name, seed):
+    seed_randomness(seed)
+    kwargs = experiments.arguments(name, seed)
+    slope, intercept = experiments.DRIVERS[name](reference, **kwargs)["theta"]
+    best = experiments.least_squares(kwargs["data"])
+    assert abs(slope - 40) < 0.1 and abs(intercept - 5) < 0.1, (slope, intercept)
+    assert abs(slope - best[0]) < 0.01 and abs(intercept - best[1]) < 0.03, (slope, intercept, best)
 
 
-def test_the_reference_descends_to_the_origin_for_every_seed(reference):
-    for seed in SEEDS:
-        result = experiments.descend_sum_of_squares(reference, **experiments.arguments("descend_sum_of_squares", seed))
-        assert math.dist(result["theta"], [0, 0, 0]) < 0.001
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_reference_descends_to_the_origin_for_every_seed(reference, seed):
+    result = experiments.descend_sum_of_squares(reference, **experiments.arguments("descend_sum_of_squares", seed))
+    assert math.dist(result["theta"], [0, 0, 0]) < 0.001
 
 
 def test_the_seed_notebooks_sgd_rate_diverges_on_noisy_data(reference):

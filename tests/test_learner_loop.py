@@ -50,12 +50,10 @@ def test_watch_grades_again_when_the_file_is_saved(tmp_path):
     try:
         first = read_until(process, "Watching")
         assert "✗ dot" in first
-        started = time.monotonic()
         path.write_text(reference_source())
         os.utime(path, None)
         second = read_until(process, "Watching")
         assert "Changed: grading again" in second and "✓ dot" in second
-        assert time.monotonic() - started < 10  # interactive: one function regraded in seconds
     finally:
         process.terminate()
         process.wait(timeout=10)

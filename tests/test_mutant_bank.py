@@ -1,10 +1,12 @@
 """The suite's strength, proven: every mutant in the bank loses points on its own function, and on no other."""
+import re
+
 import pytest
 
 from grader.grading import grade
 from grader.kata.mistakes import MUTANTS, submission_source
 from grader.kata.catalog import FUNCTION_NAMES
-from helpers import lost_points
+from helpers import ROOT, lost_points
 
 
 MUST_BE_NAMED = {"minibatches-shuffles-dataset", "subtract-reversed", "linear_gradient-no-factor-2",
@@ -12,8 +14,9 @@ MUST_BE_NAMED = {"minibatches-shuffles-dataset", "subtract-reversed", "linear_gr
                  "partial-off-by-one", "estimate_gradient-ignores-h", "scalar_multiply-in-place"}
 
 
-def test_the_bank_covers_every_function():
-    assert len(MUTANTS) >= 30
+def test_the_bank_covers_every_function_and_is_the_size_the_readme_says():
+    promised = re.search(r"a bank of (\d+) realistic wrong implementations", (ROOT / "README.md").read_text())
+    assert promised and int(promised.group(1)) == len(MUTANTS)
     assert {m.function for m in MUTANTS} == set(FUNCTION_NAMES)
     assert len({m.id for m in MUTANTS}) == len(MUTANTS)
 

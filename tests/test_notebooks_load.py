@@ -1,5 +1,4 @@
 """Grading a notebook grades its definitions, not its exploration."""
-import time
 
 import nbformat
 
@@ -30,11 +29,9 @@ def notebook_with_scratch_cells(path):
 
 def test_scratch_cells_do_not_stop_the_functions_being_graded(tmp_path):
     path = notebook_with_scratch_cells(tmp_path / "work.ipynb")
-    started = time.monotonic()
     run = grade(str(path))
     assert run.load_error is None
     assert lost_points(run) == {}
-    assert time.monotonic() - started < 60
     submission = load_submission(str(path))
     source = submission.files["submission.py"]
     assert "STEP = 0.01" in source and "compute_forever" not in source and "sleep" not in source
