@@ -7,6 +7,8 @@ from grader.expect import Mismatch
 from grader.sandbox.process import Raised
 
 MAX_LEN = 6
+LONG_LEN = 40  # now and then a long vector: code must not depend on short ones
+
 
 def no_underflow(x: float) -> float:
     # Squares of |x| < 1e-154 underflow; a learner using math.hypot would then be
@@ -18,19 +20,25 @@ def between(low: float, high: float):
     return st.floats(min_value=low, max_value=high).map(no_underflow)
 
 
-numbers = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False).map(no_underflow)
-small = st.floats(min_value=-10, max_value=10, allow_nan=False, allow_infinity=False).map(no_underflow)
+def _floats(bound: float):
+    return st.floats(min_value=-bound, max_value=bound, allow_nan=False, allow_infinity=False).map(no_underflow)
+
+
+# Floats of everyday size, ints (the book's own examples use them), and wide magnitudes.
+numbers = st.one_of(_floats(1e3), st.integers(-1000, 1000), _floats(1e6))
+small = st.one_of(_floats(10), st.integers(-10, 10))
+lengths = st.one_of(st.integers(1, MAX_LEN), st.integers(MAX_LEN + 1, LONG_LEN))
 
 
 def vectors(elements=numbers, size=None):
     if size is not None:
         return st.lists(elements, min_size=size, max_size=size)
-    return st.lists(elements, min_size=1, max_size=MAX_LEN)
+    return lengths.flatmap(lambda n: st.lists(elements, min_size=n, max_size=n))
 
 
 def same_length(count=2, elements=numbers):
     """count vectors of one common length (at least 1)."""
-    return st.integers(1, MAX_LEN).flatmap(lambda n: st.tuples(*[vectors(elements, n)] * count))
+    return lengths.flatmap(lambda n: st.tuples(*[vectors(elements, n)] * count))
 
 
 def different_lengths(elements=numbers):
@@ -38,8 +46,9 @@ def different_lengths(elements=numbers):
 
 
 def vector_lists(elements=numbers, min_count=1):
-    return st.integers(1, MAX_LEN).flatmap(
-        lambda n: st.lists(vectors(elements, n), min_size=min_count, max_size=6))
+    counts = st.one_of(st.integers(min_count, 6), st.integers(7, 25))
+    return lengths.flatmap(lambda n: counts.flatmap(
+        lambda k: st.lists(vectors(elements, n), min_size=k, max_size=k)))
 
 
 def nonzero(low, high):

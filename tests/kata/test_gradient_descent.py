@@ -177,7 +177,7 @@ def slices(dataset, batch_size):
     return [dataset[s:s + batch_size] for s in range(0, len(dataset), batch_size)]
 
 
-datasets = st.integers(1, 60).map(lambda n: list(range(n)))
+datasets = st.one_of(st.integers(1, 60), st.integers(100, 400)).map(lambda n: list(range(n)))
 
 
 @pytest.mark.grades("minibatches")
