@@ -216,9 +216,9 @@ def _follow(child: int) -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         try:
             signal.signal(number, signal.SIG_DFL)
-            os.kill(os.getpid(), number)
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # SIGKILL and SIGSTOP have no handler to reset
             pass
+        os.kill(os.getpid(), number)
         os._exit(128 + number)
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
