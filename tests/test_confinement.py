@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
-from grader.sandbox.process import Worker
+from grader.sandbox.process import Crashed, Worker
 from grader.target import call_reference
 from helpers import run_grader
 
@@ -194,6 +194,19 @@ def works():
     return {"numpy": float(numpy.ones(3) @ numpy.full(3, 2.0)), "devnull": devnull,
             "urandom": len(open("/dev/urandom", "rb").read(16)), "localtime": bool(time.localtime().tm_zone),
             "subprocess": subprocess.run(["true"]).returncode}
+
+def segv():
+    import ctypes
+    ctypes.string_at(0)
+
+def exit3():
+    os._exit(3)
+
+def spin():
+    import resource
+    resource.setrlimit(resource.RLIMIT_CPU, (1, 1))
+    while True:
+        pass
 
 def nested():
     import ctypes
@@ -462,6 +475,20 @@ def test_nested_namespaces_cannot_undo_the_limits(probe):
     if probe.has(NAMESPACES):
         assert got["user"] == "ENOSPC", got  # no user namespace inside: no capabilities to regain
     assert got["mount"] in ("EPERM", "EACCES"), got  # no larger tmpfs, no remounting
+
+
+@pytest.mark.parametrize("crash, message", [
+    ("segv", "your code crashed the Python interpreter (segmentation fault)"),
+    ("exit3", "your code ended the program (exit status 3) instead of returning"),
+    ("spin", "your code was stopped by SIGKILL: it used too much CPU time or memory")])
+def test_a_crash_is_reported_as_what_it_was(mode, crash, message):
+    probe = Probe()
+    try:
+        with pytest.raises(Crashed) as crashed:
+            probe.run(crash)
+        assert crashed.value.reply["message"] == message
+    finally:
+        probe.close()
 
 
 # --- the grader as a whole --------------------------------------------------

@@ -214,7 +214,7 @@ class Worker:
             raise TimedOut({"type": "TimeoutError", "where": [],
                             "message": f"no answer within {timeout:g} seconds (an endless loop?)"}) from None
         except ChannelClosed as error:
-            status = self.process.poll() if self.process else None
+            status = _exit_status(self.process)
             self.close()
             raise Crashed({"type": "Crash", "where": [], "message": _crash_message(status, error)}) from None
         finally:
@@ -259,6 +259,17 @@ def required_layers() -> List[str]:
         raise IsolationMissing(f"unknown isolation layer {', '.join(unknown)} in --require or GRADER_REQUIRE "
                                f"(the layers are {', '.join(LAYERS)})")
     return names
+
+
+def _exit_status(process) -> Optional[int]:
+    """The worker's exit status, waiting briefly: its pipe closes a moment before it is gone
+    (longer with namespaces, where the processes that wait for the namespace's init end after it)."""
+    if process is None:
+        return None
+    try:
+        return process.wait(timeout=0.5)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _crash_message(status, error) -> str:
