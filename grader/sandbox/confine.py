@@ -9,9 +9,8 @@ import os
 import resource
 import site
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, Iterable, List, NamedTuple, Optional, Set
 
 # Names on the Python path the worker must not read: the answer key and the grader.
 PROTECTED_TOP_LEVEL = ("solutions", "grader", "tests", "exercises")
@@ -67,8 +66,7 @@ SYSTEM_ROOTS = ("/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime",
                 "/dev/null", "/dev/urandom", "/dev/random")
 
 
-@dataclass
-class ReadSet:
+class ReadSet(NamedTuple):
     """What the worker may read: each of `roots` as a whole, except the `hidden` paths beneath them."""
 
     roots: List[Path]

@@ -44,7 +44,6 @@ and there is no binding for mount(2) or pivot_root(2) in the standard library.
 import ctypes
 import errno
 import os
-import platform
 import resource
 import signal
 import sys
@@ -94,8 +93,8 @@ def unavailable_reason() -> Optional[str]:
     """Why namespaces cannot even be tried here, or None."""
     if not sys.platform.startswith("linux"):
         return f"not Linux ({sys.platform})"
-    if platform.machine() not in _PIVOT_ROOT:
-        return f"pivot_root's number is not known for {platform.machine()}"
+    if os.uname().machine not in _PIVOT_ROOT:
+        return f"pivot_root's number is not known for {os.uname().machine}"
     try:
         if int(Path("/proc/sys/user/max_user_namespaces").read_text()) == 0:
             return "user namespaces are disabled (user.max_user_namespaces = 0)"
@@ -249,7 +248,7 @@ def _become_confined(scratch: Path, roots: List[Path], hidden: List[Path], quota
     except SetupError:
         _mount("proc", new_root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.chdir(new_root)
-    _check(_libc.syscall(_PIVOT_ROOT[platform.machine()], b".", b"."), "pivot_root")
+    _check(_libc.syscall(_PIVOT_ROOT[os.uname().machine], b".", b"."), "pivot_root")
     _check(_libc.umount2(b".", MNT_DETACH), "unmounting the old root")
     os.chdir("/")
     _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
