@@ -50,6 +50,8 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
+from . import confine
+
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x00020000, 0x02000000, 0x04000000
 CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x10000000, 0x20000000, 0x40000000
 FLAGS = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
@@ -261,9 +263,9 @@ def _become_confined(scratch: Path, roots: List[Path], hidden: List[Path], quota
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # changing uid cleared it
     outside = f"uid {OUTSIDE_UID_AS_ROOT} outside" if as_root else "the grader's own uid outside"
     quota = f"{quota_bytes // 1024 ** 2} MiB" if quota_bytes % 1024 ** 2 == 0 else f"{quota_bytes} bytes"
+    listed = ", ".join(str(r) for r in roots if str(r) in confine.SYSTEM_ROOTS)
     return [DESCRIPTION,
-            "files: a private read-only root holding only the Python runtime, system libraries, "
-            f"/etc/ld.so.cache and /etc/localtime; scratch: a {quota} tmpfs",
+            f"files: a private read-only root holding only the Python runtime and {listed}; scratch: a {quota} tmpfs",
             "network: none (no interfaces); processes: only its own visible",
             f"uid {INSIDE_UID} in its user namespace ({outside}), no capabilities"]
 
@@ -344,8 +346,7 @@ def _drop_identity(as_root: bool) -> None:
         os.setgroups([])
         os.setresgid(INSIDE_GID, INSIDE_GID, INSIDE_GID)
         os.setresuid(INSIDE_UID, INSIDE_UID, INSIDE_UID)  # from uid 0: clears every capability
-    from .confine import drop_capabilities
-    if drop_capabilities() is None:
+    if confine.drop_capabilities() is None:
         raise SetupError("dropping capabilities failed")
     _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     if os.getuid() != INSIDE_UID or _effective_capabilities() != 0:
