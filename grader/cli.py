@@ -4,6 +4,7 @@ Exit status: 0 everything passed, 1 something failed, 2 the target could not be
 loaded or the command was misused.
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -81,9 +82,20 @@ def _grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", metavar="DIR", type=Path,
                    help="write PNG plots of the experiments, yours against the reference (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="print only the total")
+    p.add_argument("--require", metavar="LAYERS", help="refuse to grade (exit 2) unless these isolation layers are "
+                   "in force: namespaces, landlock, comma-separated (or set GRADER_REQUIRE)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from .sandbox import IsolationMissing
+    try:
+        return _main(argv)
+    except IsolationMissing as error:  # a layer that --require or GRADER_REQUIRE asks for is missing
+        sys.stderr.write(f"python -m grader: {error}\n")
+        return 2
+
+
+def _main(argv: Optional[List[str]]) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv.insert(0, "grade")  # a bare TARGET means grade it
@@ -97,6 +109,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def grade_main(args) -> int:
+    if args.require:
+        os.environ["GRADER_REQUIRE"] = args.require
     if args.hint:
         args.only = [args.hint]
     if args.watch:

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional
 from .discover import DiscoveryError
 from .paths import KATA_TESTS, PROJECT_ROOT
 from .result import Record, Run
+from .sandbox import IsolationMissing
 from .sandbox.process import LoadFailed
 from .target import Target, open_target
 
@@ -48,6 +49,8 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
         run.load_error = str(error)
     except LoadFailed as error:
         run.load_error = describe_load_failure(spec, error.reply)
+    except IsolationMissing:  # the machine, not the submission: the caller refuses to grade
+        raise
     except Exception as error:  # the grader's own failure on this submission: still a result, never a crash
         run.records = []
         run.load_error = (f"The grader could not finish grading this submission ({type(error).__name__}). "

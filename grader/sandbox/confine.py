@@ -10,7 +10,7 @@ import resource
 import site
 import sys
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, NamedTuple, Optional, Set
 
 # Names on the Python path the worker must not read: the answer key and the grader.
 PROTECTED_TOP_LEVEL = ("solutions", "grader", "tests", "exercises")
@@ -58,42 +58,88 @@ def _handled_fs(abi: int) -> int:
     return access
 
 
-def readable_roots() -> List[Path]:
-    """What the worker may read: the Python runtime and system libraries, never the project.
+# Outside the Python runtime, the worker reads system libraries, the dynamic loader's
+# cache and the time zone, and four devices: listed exactly. Not /etc as a whole (it holds
+# /etc/shadow, which uid 0 reads through the owner bits even with no capability), not
+# /proc (the grader's command line, environment and open files) and not /sys.
+SYSTEM_ROOTS = ("/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime",
+                "/dev/null", "/dev/urandom", "/dev/random")
 
-    Site-packages directories are opened entry by entry so that an installed copy of
-    the grader or of the solutions stays unreadable.
+
+class ReadSet(NamedTuple):
+    """What the worker may read: each of `roots` as a whole, except the `hidden` paths beneath them."""
+
+    roots: List[Path]
+    hidden: List[Path]
+
+
+def _protected(entry: Path) -> bool:
+    top = entry.name.split("-")[0].split(".")[0]
+    return (top in PROTECTED_TOP_LEVEL or entry.suffix == ".pth" or entry.name.startswith("__editable__")
+            or "gradient_descent_kata" in entry.name or "gradient-descent-kata" in entry.name)
+
+
+def read_set() -> ReadSet:
+    """The Python runtime and the system files it needs, never the project.
+
+    In the directories of installed packages, the grader's own packages, the solutions,
+    .pth files and editable-install hooks are hidden, so that an installed copy of the
+    grader or of the solutions stays unreadable.
     """
     stdlib = Path(os.path.dirname(os.__file__)).resolve()
     site_dirs = {Path(p).resolve() for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)}
     site_dirs |= {Path(p).resolve() for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)}
-    roots: List[Path] = []
-    for entry in stdlib.iterdir():
-        if entry.resolve() not in site_dirs and entry.name != "site-packages":
-            roots.append(entry)
-    for directory in site_dirs:
+    roots: List[Path] = [stdlib, *sorted(site_dirs)]
+    hidden: List[Path] = []
+    if (stdlib / "site-packages").resolve() not in site_dirs:
+        hidden.append(stdlib / "site-packages")
+    for directory in sorted(site_dirs):
         try:
-            entries = list(directory.iterdir())
+            hidden += [entry for entry in directory.iterdir() if _protected(entry)]
         except OSError:
             continue
-        for entry in entries:
-            top = entry.name.split("-")[0].split(".")[0]
-            if top in PROTECTED_TOP_LEVEL or entry.suffix == ".pth" or entry.name.startswith("__editable__"):
-                continue
-            if "gradient_descent_kata" in entry.name or "gradient-descent-kata" in entry.name:
-                continue
-            roots.append(entry)
     base_lib = Path(sys.base_prefix).resolve() / "lib"
     if base_lib.is_dir():
         roots += [e for e in base_lib.iterdir() if e.resolve() != stdlib and not e.name.startswith("python")]
-    roots += [Path(p) for p in ("/usr", "/lib", "/lib64", "/etc", "/proc", "/sys", "/dev/urandom", "/dev/random")]
-    roots += [Path(sys.executable).resolve()]
-    return [r for r in roots if r.exists()]
+    roots += [Path(p) for p in SYSTEM_ROOTS]
+    roots += [Path(sys.executable), Path(sys.executable).resolve()]
+    return ReadSet([r for r in roots if os.path.lexists(r)], [h for h in hidden if os.path.lexists(h)])
+
+
+def readable_roots(read: Optional[ReadSet] = None) -> List[Path]:
+    """The read set as Landlock rules: a rule grants a whole tree, so a root with hidden paths
+    beneath it is granted child by child along the way to them."""
+    read = read or read_set()
+    hidden = {os.path.realpath(h) for h in read.hidden}
+    paths: List[Path] = []
+    for root in read.roots:
+        real = os.path.realpath(root)
+        inside = {h for h in hidden if h == real or h.startswith(real + "/")}
+        paths += [Path(p) for p in _without(real, inside)] if inside else [root]
+    return paths
+
+
+def _without(real: str, hidden: Set[str]) -> List[str]:
+    """real's children, recursively, except the hidden paths (real has no symbolic links)."""
+    if real in hidden:
+        return []
+    paths: List[str] = []
+    with os.scandir(real) as entries:
+        for entry in entries:
+            if entry.is_symlink():  # a link's target is granted, or not, in its own right
+                continue
+            below = {h for h in hidden if h.startswith(entry.path + "/")}
+            if below and entry.is_dir():
+                paths += _without(entry.path, below)
+            elif entry.path not in hidden:
+                paths.append(entry.path)
+    return paths
 
 
 def apply_landlock(scratch: Path, read_roots: Iterable[Path]) -> Optional[str]:
-    """Confine file access to read-only read_roots and read-write scratch; deny TCP and
-    signals to processes outside the sandbox. Returns a description, or None if unavailable."""
+    """Confine file access to read-only read_roots and read-write scratch; deny TCP (ABI 4),
+    abstract Unix sockets and signals to processes outside the sandbox (ABI 6). Returns a
+    description, or None if unavailable. UDP is not covered by any ABI up to 7."""
     abi = landlock_abi()
     if abi < 1:
         return None
@@ -124,7 +170,7 @@ def apply_landlock(scratch: Path, read_roots: Iterable[Path]) -> Optional[str]:
     if abi >= 4:
         parts.append("no TCP")
     if abi >= 6:
-        parts.append("no signals outside the sandbox")
+        parts.append("no abstract sockets or signals outside the sandbox")
     return ", ".join(parts)
 
 

@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from ..plain import NotPlain, to_plain
+from . import IsolationMissing, confine
 from .channel import Channel, ChannelClosed, ChannelTimeout
-from . import confine
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]
 UNPRIVILEGED_UID = 65534
 PROCESS_HEADROOM = 32  # processes the worker may start beyond those its user already runs
+NAMESPACE_PROCESSES = 32  # in its own user namespace the worker's uid runs nothing else
+SCRATCH_BYTES = 16 * 1024 ** 2  # the scratch tmpfs, with namespaces
+LAYERS = ("namespaces", "landlock")  # what GRADER_REQUIRE may name
 _PR_SET_CHILD_SUBREAPER = 36
 _live_workers: Dict[int, "Worker"] = {}
 
@@ -84,6 +87,7 @@ class Worker:
         self.scratch: Optional[Path] = None
         self.isolation: List[str] = []
         self.present: List[str] = []
+        self.required: List[str] = []
 
     # --- life cycle -------------------------------------------------------
     def start(self, wait: bool = True) -> None:
@@ -91,6 +95,7 @@ class Worker:
 
         With wait=False the worker loads in the background; `wait_ready` collects the
         outcome (the grader imports pytest meanwhile)."""
+        self.required = required_layers()
         _become_subreaper()
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
         for relative, text in self.files.items():
@@ -99,16 +104,19 @@ class Worker:
             path.write_text(text, encoding="utf-8")
         uid = None
         if os.geteuid() == 0 and confine.runtime_readable_by_others():
-            uid = UNPRIVILEGED_UID
-            for path in [self.scratch, *self.scratch.rglob("*")]:
-                os.chown(path, uid, uid)
+            try:
+                for path in [self.scratch, *self.scratch.rglob("*")]:
+                    os.chown(path, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+                uid = UNPRIVILEGED_UID
+            except OSError:  # root of a user namespace that does not map 65534
+                pass
         os.chmod(self.scratch, 0o700)
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         code = (f"import sys; sys.path.insert(0, {str(GRADER_ROOT)!r}); "
                 f"from grader.sandbox.worker import main; main({to_worker_r}, {from_worker_w})")
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.scratch), "LANG": "C.UTF-8",
-               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.scratch), "TMPDIR": str(self.scratch),
+               "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         # GRADER_WORKER_STDERR=FILE keeps the worker's own stderr, for debugging the grader.
         debug = os.environ.get("GRADER_WORKER_STDERR")
@@ -128,7 +136,8 @@ class Worker:
         self.channel.send({"op": "start", "scratch": str(self.scratch), "kind": self.kind, "uid": uid,
                            "limits": limits, "limit_labels": {"processes": f"{PROCESS_HEADROOM} more than running"},
                            "landlock": self.landlock, "functions": self.functions,
-                           "grader_root": str(GRADER_ROOT)})
+                           "grader_root": str(GRADER_ROOT), "namespaces": namespaces_wanted(),
+                           "namespace_processes": NAMESPACE_PROCESSES, "quota_bytes": SCRATCH_BYTES})
         self._waiting = True
         if wait:
             self.wait_ready()
@@ -153,6 +162,11 @@ class Worker:
             raise LoadFailed(reply)
         self.isolation = [str(x) for x in reply.get("isolation", [])]
         self.present = [str(x) for x in reply.get("functions", [])]
+        missing = [layer for layer in self.required if layer not in reply.get("layers", [])]
+        if missing:
+            self.close()
+            raise IsolationMissing(f"refusing to grade: {', '.join(missing)} required (--require or GRADER_REQUIRE) "
+                                   f"but not in force here. Isolation: {'; '.join(self.isolation)}")
 
     def close(self) -> None:
         if self.process is not None:
@@ -200,7 +214,7 @@ class Worker:
             raise TimedOut({"type": "TimeoutError", "where": [],
                             "message": f"no answer within {timeout:g} seconds (an endless loop?)"}) from None
         except ChannelClosed as error:
-            status = self.process.poll() if self.process else None
+            status = _exit_status(self.process)
             self.close()
             raise Crashed({"type": "Crash", "where": [], "message": _crash_message(status, error)}) from None
         finally:
@@ -230,6 +244,32 @@ class Worker:
         except (NotPlain, Exception) as error:
             return {"op": "raise", "type": type(error).__name__, "message": str(error), "is_exception": True,
                     "where": []}
+
+
+def namespaces_wanted() -> bool:
+    """GRADER_NAMESPACES=off runs the worker without namespaces (to test that fallback)."""
+    return os.environ.get("GRADER_NAMESPACES", "on").strip().lower() not in ("off", "0", "no", "false")
+
+
+def required_layers() -> List[str]:
+    """The layers GRADER_REQUIRE (comma-separated) names: grading stops when one is missing."""
+    names = [n.strip().lower() for n in os.environ.get("GRADER_REQUIRE", "").split(",") if n.strip()]
+    unknown = [n for n in names if n not in LAYERS]
+    if unknown:
+        raise IsolationMissing(f"unknown isolation layer {', '.join(unknown)} in --require or GRADER_REQUIRE "
+                               f"(the layers are {', '.join(LAYERS)})")
+    return names
+
+
+def _exit_status(process) -> Optional[int]:
+    """The worker's exit status, waiting briefly: its pipe closes a moment before it is gone
+    (longer with namespaces, where the processes that wait for the namespace's init end after it)."""
+    if process is None:
+        return None
+    try:
+        return process.wait(timeout=0.5)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _crash_message(status, error) -> str:

@@ -9,9 +9,53 @@ import sys
 from pathlib import Path
 
 
+def confine_self(start: dict, scratch: Path):
+    """Apply every layer of confinement the start message asks for and the system allows.
+
+    Returns the isolation line's parts, each layer saying whether it is in force, and
+    the names of the layers in force (for GRADER_REQUIRE)."""
+    from . import confine, namespaces
+
+    in_force, layers = [], []
+    read = confine.read_set()  # listed while the worker can still read everything
+    landlock_roots = confine.readable_roots(read)
+    namespaced = False
+    if not start.get("namespaces", True):
+        in_force.append("namespaces: off (GRADER_NAMESPACES=off)")
+    else:
+        # From here on, on success, this is a new process: PID 1 of its own namespaces.
+        namespaced, outcome = namespaces.isolate(scratch, read.roots, read.hidden, start["quota_bytes"])
+        in_force += outcome if namespaced else [f"namespaces: unavailable ({outcome})"]
+    limits, labels = dict(start.get("limits", {})), dict(start.get("limit_labels") or {})
+    uid = start.get("uid")
+    if namespaced:
+        layers.append("namespaces")
+        limits["processes"] = start["namespace_processes"]  # counted in the namespace alone
+        labels.pop("processes", None)
+    elif os.geteuid() == 0 and uid is None and "processes" in labels:
+        labels["processes"] += " (not enforced for uid 0)"
+    applied = confine.set_limits(limits, labels)
+    if applied:
+        in_force.append("limits: " + ", ".join(applied))
+    if not namespaced:
+        if os.geteuid() == 0:
+            dropped = confine.drop_privileges(uid, uid) if uid is not None else confine.drop_capabilities()
+            if dropped:
+                in_force.append(dropped)
+        in_force.append("scratch: no size bound; network: UDP open; other processes visible (without namespaces)")
+    if not start.get("landlock", True):
+        in_force.append("Landlock: off")
+    else:
+        landlocked = confine.apply_landlock(scratch, landlock_roots + ([Path("/proc")] if namespaced else []))
+        if landlocked:
+            layers.append("landlock")
+        in_force.append(landlocked or "Landlock: unavailable (needs Linux 5.13 or later with Landlock enabled)")
+    return in_force, layers
+
+
 def main(read_fd: int, write_fd: int) -> None:
     # Everything the worker itself needs is imported before the submission can run.
-    from . import confine, guard, runtime
+    from . import guard, runtime
     from .channel import Channel, RemoteError
 
     state = {}
@@ -53,20 +97,7 @@ def main(read_fd: int, write_fd: int) -> None:
     channel = Channel(read_fd, write_fd, serve)
     start = channel.receive()
     scratch = Path(start["scratch"])
-    in_force = []
-    read_roots = confine.readable_roots()  # listed while the worker can still read everything
-    applied = confine.set_limits(start.get("limits", {}), start.get("limit_labels"))
-    if applied:
-        in_force.append("limits: " + ", ".join(applied))
-    if os.geteuid() == 0:
-        uid = start.get("uid")
-        dropped = confine.drop_privileges(uid, uid) if uid is not None else confine.drop_capabilities()
-        if dropped:
-            in_force.append(dropped)
-    if start.get("landlock", True):
-        landlocked = confine.apply_landlock(scratch, read_roots)
-        if landlocked:
-            in_force.append(landlocked)
+    in_force, layers = confine_self(start, scratch)
     # The grader's own directory leaves the path before the submission arrives.
     sys.path[:] = [p for p in sys.path if p and Path(p).resolve() != Path(start["grader_root"]).resolve()]
     sys.path.insert(0, str(scratch))
@@ -83,7 +114,8 @@ def main(read_fd: int, write_fd: int) -> None:
         os._exit(0)
     snapshot.restore()  # before any more of the worker's own code runs
     state["loaded"] = runtime.Loaded(modules)
-    channel.send({"op": "ready", "functions": sorted(state["loaded"].functions), "isolation": in_force})
+    channel.send({"op": "ready", "functions": sorted(state["loaded"].functions), "isolation": in_force,
+                  "layers": layers})
     while True:
         message = channel.receive()
         if message["op"] != "call":
