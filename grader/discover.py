@@ -63,7 +63,8 @@ def locate(spec: str) -> Found:
     if stat.S_ISDIR(info.st_mode):
         return _folder(path, spec)
     if path.suffix not in SOURCE_SUFFIXES:
-        raise DiscoveryError(say("load.wrong_suffix", target=spec, suffix=path.suffix or say("load.no_suffix")))
+        suffix = path.suffix or say("load.no_suffix")
+        raise DiscoveryError(say("load.wrong_suffix", target=spec, suffix=suffix))
     found = Found(spec, path, {})
     _take(found, path, path.name)
     return found
@@ -164,7 +165,8 @@ def _folder(root: Path, label: str) -> Found:
             continue
         total += len(found.files.get(relative, "")) + len(found.notebooks.get(relative, b""))
         if total > MAX_TOTAL_BYTES:
-            raise DiscoveryError(say("load.folder_too_large", folder=label, mib=MAX_TOTAL_BYTES // 1024 // 1024))
+            raise DiscoveryError(say("load.folder_too_large", folder=label,
+                                     mib=MAX_TOTAL_BYTES // 1024 // 1024))
     if not found.files and not found.notebooks:
         raise DiscoveryError(say("load.no_source_found", folder=label))
     return found

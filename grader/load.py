@@ -105,8 +105,8 @@ def _parse(text: str, filename: str, where: str = "") -> ast.Module:
     except SyntaxError as error:
         line = (error.text or "").rstrip()
         pointer = f"\n    {line}" if line else ""
-        raise LoadError(say("load.syntax_error", where=where or filename, line=error.lineno, message=error.msg)
-                        + f"{pointer}\n" + say("load.syntax_error_fix")) from None
+        raise LoadError(say("load.syntax_error", where=where or filename, line=error.lineno,
+                            message=error.msg) + f"{pointer}\n" + say("load.syntax_error_fix")) from None
     except (RecursionError, MemoryError, ValueError):
         raise LoadError(say("load.too_deeply_nested", where=where or filename)) from None
 

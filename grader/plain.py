@@ -80,7 +80,9 @@ def describe(message: str):
         data = json.loads(message) if isinstance(message, str) and len(message) < 1000 else None
     except ValueError:
         return None
-    if not isinstance(data, dict) or data.get("code") not in CODES or not isinstance(data.get("fields"), dict):
+    if not isinstance(data, dict) or data.get("code") not in CODES:
+        return None
+    if not isinstance(data.get("fields"), dict):
         return None
     code, fields = data["code"], data["fields"]
     if set(fields) != set(CODES[code]):

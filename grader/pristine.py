@@ -10,7 +10,7 @@ outside git (an installed package) the files on disk are all there is.
 """
 import shutil
 import subprocess
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Optional
 
 from .paths import PROJECT_ROOT

@@ -33,7 +33,8 @@ def explain(failure: Failure, function: Optional[str], missing: Dict[str, Option
     call = _clean(failure.call) or say("report.your_code")
     if kind == "mismatch":
         lines = [call] if failure.call else []
-        lines += [say("report.expected", value=_short(failure.expected)), say("report.got", value=_short(failure.got))]
+        lines += [say("report.expected", value=_short(failure.expected)),
+                  say("report.got", value=_short(failure.got))]
         if failure.mistake:
             lines.append(say("report.looks_like", mistake=_mistake(failure.mistake)))
         elif failure.detail:

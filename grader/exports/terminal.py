@@ -38,7 +38,8 @@ def render(run: Run, stream: TextIO = sys.stdout, verbose: bool = False) -> str:
         out.append(run.load_error)
         return "\n".join(out) + "\n"
     if verbose:
-        out.append(say("report.isolation", isolation="; ".join(run.isolation) or say("report.isolation_none")))
+        isolation = "; ".join(run.isolation) or say("report.isolation_none")
+        out.append(say("report.isolation", isolation=isolation))
     for note in run.notes:
         out.append(say("report.note", note=note))
     lines = score_lines(run.records, run.only)

@@ -6,7 +6,6 @@ function; `submission_source` puts it into an otherwise correct submission.
 """
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import List, Tuple
 
 from ..paths import SOLUTIONS

@@ -126,11 +126,13 @@ def run_experiment(request):
         missing = [n for n in uses if n not in session.target.present]
         call = say("checks.experiment.call", experiment=name)
         if missing:
-            raise Mismatch(call, say("checks.experiment.missing_expected"), say("checks.experiment.missing_got"),
+            raise Mismatch(call, say("checks.experiment.missing_expected"),
+                           say("checks.experiment.missing_got"),
                            say("checks.experiment.missing_detail", functions=listed(missing)))
         stuck = [n for n in uses if session.broken.get(n) == "timed out"]
         if stuck:
-            raise Mismatch(call, say("checks.experiment.not_run_expected"), say("checks.experiment.not_run_got"),
+            raise Mismatch(call, say("checks.experiment.not_run_expected"),
+                           say("checks.experiment.not_run_got"),
                            say("checks.experiment.not_run_detail", functions=listed(stuck)))
         kwargs = experiments.arguments(name, session.seed)
         try:

@@ -32,7 +32,8 @@ def reword(record: Record, error: Optional[BaseException], impl: Optional[Impl])
         failure = _flaky(error, impl, function)
     elif isinstance(error, pytest.fail.Exception):
         failure = Failure("error", message=str(error.msg))  # our own sentence, without "Failed: "
-    elif failure.kind == "error" and error is not None and not isinstance(error, (Mismatch, SubmissionFailure)):
+    elif failure.kind == "error" and error is not None \
+            and not isinstance(error, (Mismatch, SubmissionFailure)):
         # The test itself stopped: almost always on an answer of a shape it did not foresee.
         call = impl.last_call if impl is not None and impl.last_call else f"`{function}`"
         failure = Failure("error", call=call, message=say("report.check_could_not_finish", call=call))

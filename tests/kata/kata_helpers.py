@@ -68,8 +68,9 @@ def expect_raises(impl, call, detail: str) -> None:
             raise  # a stub is not a function that checks its input; an unusable value is reported as such
         if failure.reply.get("is_exception"):
             return
-        raise Mismatch(impl.last_call, say("checks.raises.expected"), failure.reply.get("type"),
-                       say("checks.raises.not_ordinary", detail=detail, type=failure.reply.get("type"))) from None
+        kind = failure.reply.get("type")
+        raise Mismatch(impl.last_call, say("checks.raises.expected"), kind,
+                       say("checks.raises.not_ordinary", detail=detail, type=kind)) from None
     raise Mismatch(impl.last_call, say("checks.raises.expected"), got, detail)
 
 

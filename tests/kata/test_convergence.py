@@ -21,13 +21,13 @@ OFF_TARGET = {"fit_batch": "checks.test_batch_gradient_descent_fits_the_line",
 def check_fit(name, result, kwargs):
     theta = result.get("theta") if isinstance(result, dict) else None
     if not (isinstance(theta, list) and len(theta) == 2 and all(isinstance(t, (int, float)) for t in theta)):
-        raise Mismatch(say("checks.experiment.call", experiment=name), say("checks.fit.theta_expected"), theta,
-                       say("checks.fit.theta_detail"))
+        raise Mismatch(say("checks.experiment.call", experiment=name), say("checks.fit.theta_expected"),
+                       theta, say("checks.fit.theta_detail"))
     slope, intercept = theta
     best = experiments.least_squares(kwargs["data"])
     if not (math.isfinite(slope) and math.isfinite(intercept)):
-        raise Mismatch(say("checks.experiment.call", experiment=name), say("checks.fit.blew_up_expected"), theta,
-                       say("checks.fit.blew_up_detail"))
+        raise Mismatch(say("checks.experiment.call", experiment=name), say("checks.fit.blew_up_expected"),
+                       theta, say("checks.fit.blew_up_detail"))
     if abs(slope - 40) > SLOPE_TOLERANCE or abs(intercept - 5) > INTERCEPT_TOLERANCE \
             or abs(slope - best[0]) > AGREEMENT["slope"] or abs(intercept - best[1]) > AGREEMENT["intercept"]:
         raise Mismatch(say("checks.experiment.call", experiment=name),

@@ -25,7 +25,8 @@ def test_difference_quotient_is_the_forward_quotient(impl, a, b, c, x, h):
     f = Quadratic(a, b, c)
     expected = (f(x + h) - f(x)) / h
     got = impl.difference_quotient(f, x, h)
-    expect_number(impl.last_call, got, expected, say("checks.test_difference_quotient_is_the_forward_quotient"),
+    expect_number(impl.last_call, got, expected,
+                  say("checks.test_difference_quotient_is_the_forward_quotient"),
                   scale=quotient_scale(f(x), f(x + h), h))
 
 
@@ -124,7 +125,8 @@ def test_gradient_step_of_size_zero_stays_put(impl, v):
 @given(vectors())
 def test_sum_of_squares_gradient_is_twice_v(impl, v):
     got = impl.sum_of_squares_gradient(v)
-    expect_vector(impl.last_call, got, [2 * x for x in v], say("checks.test_sum_of_squares_gradient_is_twice_v"))
+    expect_vector(impl.last_call, got, [2 * x for x in v],
+                  say("checks.test_sum_of_squares_gradient_is_twice_v"))
     expect_unmodified(impl, "sum_of_squares_gradient")
 
 
@@ -171,8 +173,8 @@ def test_linear_gradient_agrees_with_finite_differences(impl, x, y, theta):
     size = 1 + (abs(slope * x) + abs(intercept) + abs(y) + abs(x) * h + h) ** 2
     got = impl.linear_gradient(x, y, theta)
     expect_vector(impl.last_call, got, numeric,
-                  say("checks.test_linear_gradient_agrees_with_finite_differences"), scales=[size * 1e-3 / h] * 2,
-                  estimate=True)
+                  say("checks.test_linear_gradient_agrees_with_finite_differences"),
+                  scales=[size * 1e-3 / h] * 2, estimate=True)
 
 
 # --- minibatches -------------------------------------------------------------------
@@ -199,9 +201,8 @@ def test_minibatches_cover_the_dataset_once_in_contiguous_slices(impl, dataset, 
     expected = slices(dataset, batch_size)
     ok = isinstance(got, list) and all(isinstance(b, list) for b in got) and \
         sorted(got, key=lambda b: b[0] if b else -1) == expected
-    expect_true(impl.last_call, ok,
-                say("checks.test_minibatches_cover_the_dataset_once_in_contiguous_slices.expected", slices=expected),
-                got, say("checks.test_minibatches_cover_the_dataset_once_in_contiguous_slices.detail"))
+    key = "checks.test_minibatches_cover_the_dataset_once_in_contiguous_slices"
+    expect_true(impl.last_call, ok, say(f"{key}.expected", slices=expected), got, say(f"{key}.detail"))
     expect_unmodified(impl, "minibatches")
 
 

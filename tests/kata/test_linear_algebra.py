@@ -17,7 +17,8 @@ from kata_helpers import (no_underflow, different_lengths, expect_raises, expect
 def test_add_adds_corresponding_elements(impl, vw):
     v, w = vw
     got = impl.add(v, w)
-    expect_vector(impl.last_call, got, [a + b for a, b in zip(v, w)], say("checks.test_add_adds_corresponding_elements"))
+    expect_vector(impl.last_call, got, [a + b for a, b in zip(v, w)],
+                  say("checks.test_add_adds_corresponding_elements"))
     expect_unmodified(impl, "add")
 
 
@@ -43,7 +44,8 @@ def test_add_rejects_vectors_of_different_lengths(impl, vw):
 def test_subtract_subtracts_corresponding_elements(impl, vw):
     v, w = vw
     got = impl.subtract(v, w)
-    expect_vector(impl.last_call, got, [a - b for a, b in zip(v, w)], say("checks.test_subtract_subtracts_corresponding_elements"))
+    expect_vector(impl.last_call, got, [a - b for a, b in zip(v, w)],
+                  say("checks.test_subtract_subtracts_corresponding_elements"))
     expect_unmodified(impl, "subtract")
 
 
@@ -51,7 +53,8 @@ def test_subtract_subtracts_corresponding_elements(impl, vw):
 @given(vectors())
 def test_subtract_of_a_vector_from_itself_is_zero(impl, v):
     got = impl.subtract(v, v)
-    expect_vector(impl.last_call, got, [0.0] * len(v), say("checks.test_subtract_of_a_vector_from_itself_is_zero"))
+    expect_vector(impl.last_call, got, [0.0] * len(v),
+                  say("checks.test_subtract_of_a_vector_from_itself_is_zero"))
 
 
 @pytest.mark.grades("subtract")
@@ -92,7 +95,8 @@ def test_vector_sum_rejects_vectors_of_different_lengths(impl, twos, three, posi
 @given(numbers, vectors())
 def test_scalar_multiply_scales_every_element(impl, c, v):
     got = impl.scalar_multiply(c, v)
-    expect_vector(impl.last_call, got, [c * x for x in v], say("checks.test_scalar_multiply_scales_every_element"))
+    expect_vector(impl.last_call, got, [c * x for x in v],
+                  say("checks.test_scalar_multiply_scales_every_element"))
     expect_unmodified(impl, "scalar_multiply")
 
 
@@ -111,7 +115,8 @@ def test_vector_mean_averages_each_position(impl, vectors_):
     columns = list(zip(*vectors_))
     n = len(vectors_)
     expect_vector(impl.last_call, got, [math.fsum(c) / n for c in columns],
-                  say("checks.test_vector_mean_averages_each_position", count=n), scales=[fsum_scale(c) / n for c in columns])
+                  say("checks.test_vector_mean_averages_each_position", count=n),
+                  scales=[fsum_scale(c) / n for c in columns])
     expect_unmodified(impl, "vector_mean")
 
 
@@ -119,7 +124,8 @@ def test_vector_mean_averages_each_position(impl, vectors_):
 @given(vectors(), st.integers(1, 5))
 def test_vector_mean_of_copies_is_the_vector(impl, v, copies):
     got = impl.vector_mean([list(v) for _ in range(copies)])
-    expect_vector(impl.last_call, got, v, say("checks.test_vector_mean_of_copies_is_the_vector"), scales=[abs(x) for x in v])
+    expect_vector(impl.last_call, got, v, say("checks.test_vector_mean_of_copies_is_the_vector"),
+                  scales=[abs(x) for x in v])
 
 
 # --- dot ----------------------------------------------------------------------
@@ -154,7 +160,8 @@ def test_dot_rejects_vectors_of_different_lengths(impl, vw):
 @given(vectors())
 def test_sum_of_squares_squares_then_sums(impl, v):
     got = impl.sum_of_squares(v)
-    expect_number(impl.last_call, got, math.fsum(x * x for x in v), say("checks.test_sum_of_squares_squares_then_sums"))
+    expect_number(impl.last_call, got, math.fsum(x * x for x in v),
+                  say("checks.test_sum_of_squares_squares_then_sums"))
     expect_unmodified(impl, "sum_of_squares")
 
 
