@@ -126,8 +126,9 @@ def _render_line(line: Line, missing, style) -> List[str]:
     if failures and (is_not_implemented(failures[0].failure) or line.name in missing):
         out.append("      " + explain(failures[0].failure, failures[0].function, missing)[0])
         return out
-    seen = set()
+    seen = set()  # what the learner has been told already: each failure once, one note
     shown = 0
+    noted = False
     for record in failures:
         lines = explain(record.failure, record.function, missing)
         key = repeated_key(record.failure, lines)
@@ -135,7 +136,8 @@ def _render_line(line: Line, missing, style) -> List[str]:
             continue
         seen.add(key)
         shown += 1
-        if record.note:
+        if record.note and not noted:
+            noted = True
             lines.append(record.note)
         out.extend("      " + text for text in lines)
     if len(failures) > shown:
