@@ -77,7 +77,10 @@ def _grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--only", metavar="NAME", action="append", choices=catalog.FUNCTION_NAMES,
                    help="grade only this function (repeatable); experiments are skipped")
     p.add_argument("--hint", metavar="NAME", choices=catalog.FUNCTION_NAMES,
-                   help="grade NAME and show one more hint for it each time you ask")
+                   help="grade NAME and show its next hint (one step more each time you ask)")
+    p.add_argument("--hint-reset", metavar="NAME", choices=catalog.FUNCTION_NAMES,
+                   help="start the hints for NAME over (with --hint: and show the first)")
+    p.add_argument("--verbose", action="store_true", help="also show how the submission was isolated")
     p.add_argument("--watch", action="store_true", help="grade again every time a file of TARGET is saved")
     p.add_argument("--plot", metavar="DIR", type=Path,
                    help="write PNG plots of the experiments, yours against the reference (needs matplotlib)")
@@ -111,6 +114,13 @@ def _main(argv: Optional[List[str]]) -> int:
 def grade_main(args) -> int:
     if args.require:
         os.environ["GRADER_REQUIRE"] = args.require
+    if args.hint_reset:
+        from . import text
+        from .learner import hints
+        hints.reset(args.target, args.hint_reset)
+        print(text.say("hints.reset_done", function=args.hint_reset))
+        if not args.hint:
+            return 0
     if args.hint:
         args.only = [args.hint]
     if args.watch:
@@ -133,13 +143,13 @@ def grade_once(args) -> int:
         from .exports import classroom
         classroom.write_outputs(run, args.classroom)
     if run.load_error:
-        sys.stderr.write(terminal.render(run, sys.stderr))
+        sys.stderr.write(terminal.render(run, sys.stderr, verbose=args.verbose))
         return 2
     lines = score_lines(run.records, run.only)
     if args.quiet:
         print(f"{total(lines):g}/{max_total(lines):g}")
     else:
-        sys.stdout.write(terminal.render(run, sys.stdout))
+        sys.stdout.write(terminal.render(run, sys.stdout, verbose=args.verbose))
     passed = run.passed
     if args.hint:
         show_hints(args.target, args.hint, passed)
@@ -150,25 +160,25 @@ def grade_once(args) -> int:
 
 
 def show_hints(target: str, name: str, passed: bool) -> None:
+    """The next step of name's hints (the first, the first time), with how to go on and start over."""
+    from . import text
     from .learner import hints
     if passed:
-        print(f"`{name}` already passes every test: no hint needed.")
+        print(text.say("hints.not_needed", function=name))
         return
-    level = hints.next_level(target, name)
-    for number, text in enumerate(hints.all_hints(name)[:level], start=1):
-        print(f"Hint {number} of {hints.LEVELS}: {text}")
-    if level < hints.LEVELS:
-        print(f"Still stuck? Ask again: --hint {name}")
+    print()
+    print(text.hint(name, hints.next_level(target, name)))
 
 
 def write_plots(run, directory: Path) -> None:
+    from . import text
     from .learner import plots
     if not plots.available():
-        print("Plots need matplotlib: pip install -e \".[plot]\"", file=sys.stderr)
+        print(text.say("report.plots_need_matplotlib"), file=sys.stderr)
         return
     traces = {r.experiment: r.trace for r in run.records if r.experiment}
     for path in plots.write_all(traces, run.seed, directory):
-        print(f"Wrote {path}")
+        print(text.say("report.wrote", path=path))
 
 
 def _batch_arguments(p: argparse.ArgumentParser) -> None:
@@ -222,8 +232,11 @@ def gradescope_main(args) -> int:
 def notebook_main(args) -> int:
     from .learner import notebook
     out = args.out or Path("gradient_descent_kata_answers.ipynb" if args.solutions else "gradient_descent_kata.ipynb")
+    from . import text
+    for edited in notebook.edited_stubs(args.solutions):
+        print(text.say("notebook.built_from_pristine", path=edited), file=sys.stderr)
     notebook.write(out, answers=args.solutions)
-    print(f"Wrote {out}. Open it with `jupyter notebook {out}` (or JupyterLab, VS Code, Colab).")
+    print(text.say("notebook.wrote", path=out))
     return 0
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from .paths import EXERCISES, SOLUTIONS
+from .text import say
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NOTEBOOK_BYTES = 8 * 1024 * 1024
@@ -56,15 +57,14 @@ def locate(spec: str) -> Found:
     try:
         info = os.lstat(path)
     except OSError:
-        raise DiscoveryError(f"{spec}: no such file or folder. Give a .py file, a .ipynb notebook, a folder "
-                             f"with your code, or the word 'solutions' or 'exercises'.") from None
+        raise DiscoveryError(say("load.no_such_target", target=spec)) from None
     if stat.S_ISLNK(info.st_mode):
-        raise DiscoveryError(f"{spec}: this is a symbolic link. Give the grader the file itself, not a link to it.")
+        raise DiscoveryError(say("load.symbolic_link", target=spec))
     if stat.S_ISDIR(info.st_mode):
         return _folder(path, spec)
     if path.suffix not in SOURCE_SUFFIXES:
-        raise DiscoveryError(f"{spec}: cannot grade a '{path.suffix or 'extensionless'}' file. Give a .py file, "
-                             f"a .ipynb notebook, or a folder with your code.")
+        suffix = path.suffix or say("load.no_suffix")
+        raise DiscoveryError(say("load.wrong_suffix", target=spec, suffix=suffix))
     found = Found(spec, path, {})
     _take(found, path, path.name)
     return found
@@ -75,15 +75,13 @@ def read_bytes(path: Path, limit: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        raise DiscoveryError(f"{path.name}: cannot be read ({error.strerror or error}). Is it a link or a "
-                             f"special file? Hand in the file itself.") from None
+        raise DiscoveryError(say("load.cannot_read", path=path.name, error=error.strerror or error)) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise DiscoveryError(f"{path.name}: this is not an ordinary file. Hand in the file itself.")
+            raise DiscoveryError(say("load.not_ordinary_file", path=path.name))
         if info.st_size > limit:
-            raise DiscoveryError(f"{path.name}: the file is larger than {limit // 1024 // 1024} MiB; "
-                                 f"is it the right file?")
+            raise DiscoveryError(say("load.too_large", path=path.name, mib=limit // 1024 // 1024))
         chunks, size = [], 0
         while True:  # read at most limit + 1 bytes, whatever the size said
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
@@ -92,8 +90,7 @@ def read_bytes(path: Path, limit: int) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                raise DiscoveryError(f"{path.name}: the file is larger than {limit // 1024 // 1024} MiB; "
-                                     f"is it the right file?")
+                raise DiscoveryError(say("load.too_large", path=path.name, mib=limit // 1024 // 1024))
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -103,7 +100,7 @@ def decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DiscoveryError(f"{name}: the file is not UTF-8 text. Save it as UTF-8 and grade again.") from None
+        raise DiscoveryError(say("load.not_utf8", path=name)) from None
 
 
 def _take(found: Found, path: Path, relative: str) -> None:
@@ -128,28 +125,28 @@ def walk(root: Path) -> Tuple[List[Tuple[Path, str]], List[str]]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
-            skipped.append(f"{prefix or '.'}: folder could not be read")
+            skipped.append(say("load.skipped_unreadable_folder", folder=prefix or "."))
             continue
         for entry in entries:
             seen += 1
             if seen > MAX_ENTRIES:
-                skipped.append(f"more than {MAX_ENTRIES} files and folders: the rest was not looked at")
+                skipped.append(say("load.skipped_too_many_entries", count=MAX_ENTRIES))
                 return sources, skipped
             relative = f"{prefix}{entry.name}"
             if entry.is_symlink():
-                skipped.append(f"{relative}: a symbolic link, not followed")
+                skipped.append(say("load.skipped_symbolic_link", path=relative))
             elif entry.is_dir(follow_symlinks=False):
                 if entry.name in SKIPPED_FOLDERS or entry.name.startswith("."):
                     continue
                 if depth + 1 >= MAX_DEPTH:
-                    skipped.append(f"{relative}/: nested deeper than {MAX_DEPTH} folders, not looked at")
+                    skipped.append(say("load.skipped_too_deep", path=relative + "/", depth=MAX_DEPTH))
                 else:
                     queue.append((Path(entry.path), relative + "/", depth + 1))
             elif entry.name.endswith(SOURCE_SUFFIXES) and not entry.name.startswith("."):
                 if entry.is_file(follow_symlinks=False):
                     sources.append((Path(entry.path), relative))
                 else:
-                    skipped.append(f"{relative}: not an ordinary file")
+                    skipped.append(say("load.skipped_not_ordinary", path=relative))
     return sources, skipped
 
 
@@ -159,7 +156,7 @@ def _folder(root: Path, label: str) -> Found:
     total = 0
     for path, relative in sources:
         if len(found.files) + len(found.notebooks) >= MAX_FILES:
-            found.skipped.append(f"more than {MAX_FILES} source files: the rest was not read")
+            found.skipped.append(say("load.skipped_too_many_files", count=MAX_FILES))
             break
         try:
             _take(found, path, relative)
@@ -168,11 +165,10 @@ def _folder(root: Path, label: str) -> Found:
             continue
         total += len(found.files.get(relative, "")) + len(found.notebooks.get(relative, b""))
         if total > MAX_TOTAL_BYTES:
-            raise DiscoveryError(f"{label}: the folder holds more than {MAX_TOTAL_BYTES // 1024 // 1024} MiB of "
-                                 f"code. Hand in only your own files.")
+            raise DiscoveryError(say("load.folder_too_large", folder=label,
+                                     mib=MAX_TOTAL_BYTES // 1024 // 1024))
     if not found.files and not found.notebooks:
-        raise DiscoveryError(f"{label}: no Python file (.py) or notebook (.ipynb) was found in this folder. "
-                             f"Hand in the file that defines your functions, or the folder that holds it.")
+        raise DiscoveryError(say("load.no_source_found", folder=label))
     return found
 
 

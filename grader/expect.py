@@ -7,6 +7,8 @@ import math
 from numbers import Real
 from typing import Optional, Sequence
 
+from .text import say
+
 EPS = 2.0 ** -52
 REL = 1e-9
 
@@ -40,29 +42,46 @@ def vector_close(got, expected: Sequence[float], scales: Optional[Sequence[float
 def shape_problem(got, expected) -> str:
     """Say plainly what is wrong with a result's type or length, if anything."""
     if got is None:
-        return "Your function returned None: did it forget to `return` the result?"
+        return say("checks.shape.returned_none")
     if isinstance(expected, list):
         if not isinstance(got, list):
-            return f"Expected a vector (a list of numbers) but got a {type(got).__name__}."
+            return say("checks.shape.not_a_vector", type=type(got).__name__)
         if len(got) != len(expected):
-            return f"Expected a vector of length {len(expected)} but got one of length {len(got)}."
+            return say("checks.shape.wrong_length", expected=len(expected), got=len(got))
         if not all(_is_number(g) for g in got):
-            return "Expected a vector of numbers, but some elements are not numbers."
+            return say("checks.shape.not_numbers")
     elif not _is_number(got):
-        return f"Expected a number but got a {type(got).__name__}."
+        return say("checks.shape.not_a_number", type=type(got).__name__)
     return ""
 
 
-def expect_number(call: str, got, expected: float, detail: str, scale: float = 0.0, rel: float = REL) -> None:
+def about(expected):
+    """How to show an expected value computed numerically: rounded, and said to be approximate.
+
+    A central difference gives 1.9999999999998352 where the answer is 2; the learner
+    should read "about 2.0", not a number to copy digit by digit.
+    """
+    def rounded(x):
+        return float(f"{x:.6g}") if _is_number(x) and math.isfinite(x) else x
+    value = [rounded(x) for x in expected] if isinstance(expected, list) else rounded(expected)
+    return say("checks.about", value=repr(value))
+
+
+def expect_number(call: str, got, expected: float, detail: str, scale: float = 0.0, rel: float = REL,
+                  estimate: bool = False) -> None:
+    """Fail unless got is close to expected. estimate=True: expected is a numerical estimate,
+    shown rounded as "about ..." (see `about`)."""
     if not number_close(got, expected, scale, rel):
-        raise Mismatch(call, expected, got, shape_problem(got, expected) or detail)
+        shown = about(expected) if estimate else expected
+        raise Mismatch(call, shown, got, shape_problem(got, expected) or detail)
 
 
 def expect_vector(call: str, got, expected: Sequence[float], detail: str,
-                  scales: Optional[Sequence[float]] = None, rel: float = REL) -> None:
+                  scales: Optional[Sequence[float]] = None, rel: float = REL, estimate: bool = False) -> None:
     expected = list(expected)
     if not vector_close(got, expected, scales, rel):
-        raise Mismatch(call, expected, got, shape_problem(got, expected) or detail)
+        shown = about(expected) if estimate else expected
+        raise Mismatch(call, shown, got, shape_problem(got, expected) or detail)
 
 
 def expect_true(call: str, condition: bool, expected, got, detail: str) -> None:

@@ -18,6 +18,7 @@ from .result import Record, Run
 from .sandbox import IsolationMissing
 from .sandbox.process import LoadFailed
 from .target import Target, open_target
+from .text import say
 
 
 def versions() -> Dict[str, str]:
@@ -53,8 +54,7 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
         raise
     except Exception as error:  # the grader's own failure on this submission: still a result, never a crash
         run.records = []
-        run.load_error = (f"The grader could not finish grading this submission ({type(error).__name__}). "
-                          f"Please tell your instructor.")
+        run.load_error = say("load.grader_failed")
     finally:
         if target is not None:
             target.close()
@@ -64,11 +64,12 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
 
 
 def describe_load_failure(spec: str, reply: Dict) -> str:
+    """Why the submission could not be loaded, and what to do: from the worker's reply (untrusted data)."""
     where = "; ".join(str(w) for w in reply.get("where") or [])
-    return (f"{spec} could not be loaded: {reply.get('type', 'Error')}: {reply.get('message', '')}"
-            + (f" ({where})" if where else "")
-            + "\nCode at the top level of your file runs when it is loaded: move experiments into functions "
-              "or under `if __name__ == \"__main__\":`, and fix the error above.")
+    fields = {"target": spec, "type": str(reply.get("type", "Error"))[:80], "where": where[:400],
+              "message": str(reply.get("message", ""))[:2000]}
+    said = say("load.could_not_load_at" if where else "load.could_not_load", **fields)
+    return said + "\n" + say("load.top_level_advice")
 
 
 def golden_recording(seed: int = 0) -> Dict:

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Set
 
 from .discover import DiscoveryError, Found, decode, locate, only_source
 from .kata.catalog import FUNCTION_NAMES
+from .text import say
 
 _MAGIC = re.compile(r"^\s*[%!]|^\s*\w[\w.]*\?\??\s*$|\?\?\s*$")
 
@@ -67,9 +68,8 @@ def from_found(found: Found) -> Submission:
     else:
         submission = _single(found, _best_file(found))
         if not submission.defined & set(FUNCTION_NAMES):
-            raise LoadError(f"{found.label}: none of the files in this folder defines a function of the kata "
-                            f"({FUNCTION_NAMES[0]}, {FUNCTION_NAMES[1]}, ...). Point the grader at the file or "
-                            f"folder that holds your code.")
+            raise LoadError(say("load.no_kata_function", folder=found.label, first=FUNCTION_NAMES[0],
+                                second=FUNCTION_NAMES[1]))
     submission.trusted = found.trusted
     return submission
 
@@ -105,11 +105,10 @@ def _parse(text: str, filename: str, where: str = "") -> ast.Module:
     except SyntaxError as error:
         line = (error.text or "").rstrip()
         pointer = f"\n    {line}" if line else ""
-        raise LoadError(f"{where or filename}, line {error.lineno}: syntax error: {error.msg}{pointer}\n"
-                        f"Fix this line and grade again.") from None
+        raise LoadError(say("load.syntax_error", where=where or filename, line=error.lineno,
+                            message=error.msg) + f"{pointer}\n" + say("load.syntax_error_fix")) from None
     except (RecursionError, MemoryError, ValueError):
-        raise LoadError(f"{where or filename}: the file is too deeply nested for Python to read (a very long "
-                        f"expression?). Split it into smaller pieces and grade again.") from None
+        raise LoadError(say("load.too_deeply_nested", where=where or filename)) from None
 
 
 def _package(found: Found, folder: str) -> Submission:
@@ -156,13 +155,12 @@ def _notebook(data: bytes, name: str, label: str) -> Submission:
     except DiscoveryError:
         raise
     except Exception as error:  # nbformat raises several unrelated types for a broken file
-        raise LoadError(f"{name}: this is not a readable Jupyter notebook ({type(error).__name__}: "
-                        f"{str(error).splitlines()[0][:200] if str(error) else 'unreadable'}). Download it again "
-                        f"from Jupyter with File > Download, or grade the .py file instead.") from None
+        first = str(error).splitlines()[0][:200] if str(error) else say("load.notebook_unreadable_unknown")
+        raise LoadError(say("load.notebook_unreadable", path=name,
+                            error=f"{type(error).__name__}: {first}")) from None
     cells = notebook.get("cells") or []
     if len(cells) > MAX_CELLS:
-        raise LoadError(f"{name}: the notebook has {len(cells)} cells, more than the {MAX_CELLS} the grader reads. "
-                        f"Hand in a notebook with just your work.")
+        raise LoadError(say("load.too_many_cells", path=name, count=len(cells), limit=MAX_CELLS))
     code = [(n, cell.get("source", "")) for n, cell in enumerate(cells, start=1)
             if cell.get("cell_type") == "code" and isinstance(cell.get("source", ""), str)]
     text, notes = definitions_source([s for _, s in code], [n for n, _ in code], name)
@@ -185,20 +183,19 @@ def definitions_source(sources: List[str], numbers: Optional[List[int]] = None, 
         try:
             tree = ast.parse(text)
         except (RecursionError, MemoryError, ValueError):
-            notes.append(f"cell {number} is too deeply nested for Python to read and was skipped")
+            notes.append(say("load.notebook_cell_too_deep", cell=number))
             continue
         except SyntaxError as error:
             if any(re.search(rf"^\s*def\s+{fn}\b", text, re.M) for fn in FUNCTION_NAMES):
-                _parse(text, name, where=f"{name}, cell {number}")
-            notes.append(f"cell {number} has a syntax error (line {error.lineno}) and was skipped")
+                _parse(text, name, where=say("load.notebook_cell", notebook=name, cell=number))
+            notes.append(say("load.notebook_cell_skipped", cell=number, line=error.lineno))
             continue
         kept.extend(tree.body)
     module = ast.Module(body=_definitions(kept), type_ignores=[])
     try:
         return ast.unparse(module) + "\n", notes
     except (RecursionError, MemoryError):
-        raise LoadError(f"{name}: a cell is too deeply nested for Python to read back (a very long expression?). "
-                        f"Split it into smaller pieces and grade again.") from None
+        raise LoadError(say("load.notebook_too_deep_to_read_back", path=name)) from None
 
 
 def _definitions(statements: List[ast.stmt]) -> List[ast.stmt]:

@@ -5,7 +5,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from grader import text
 from grader.kata import catalog
+from grader.text import say
 from grader.kata.mistakes import MUTANTS, reference_source, submission_source
 from helpers import ROOT, run_grader
 
@@ -32,9 +34,12 @@ def test_solutions_score_100_and_exit_0(tmp_path):
     result = run_grader("solutions", "--json", tmp_path / "r.json", "--junit", tmp_path / "j.xml")
     assert result.returncode == 0, result.stderr
     assert "17/17 functions done, 100/100 points" in result.stdout
+    assert result.stdout.rstrip().endswith(say("report.all_pass"))
     data = json.loads((tmp_path / "r.json").read_text())
     check_gradescope_schema(data)
     assert data["score"] == data["max_score"] == 100
+    isolation = say("report.isolation", isolation="|").split("|")[0]
+    assert isolation not in result.stdout and isolation in data["output"]  # for instructors and platforms
     suite = ET.parse(tmp_path / "j.xml").getroot().find("testsuite")
     assert suite.get("failures") == "0" and int(suite.get("tests")) == len(data["tests"])
 
@@ -57,7 +62,10 @@ def test_a_mutant_gets_feedback_with_the_failing_input_expected_got_and_hint(wri
     assert result.returncode == 1
     report = result.stdout
     assert "✗ subtract" in report and "subtract(" in report and "expected:" in report and "got:" in report
-    assert catalog.BY_NAME["subtract"].hint in report
+    assert say("report.looks_like", mistake=text.mistake("subtract-reversed")) in report
+    assert say("hints.offer", function="subtract") in report
+    assert not any(step in report for step in text.hints("subtract"))  # hints are opt-in
+    assert say("report.sections.add") in report and "linear_algebra.py" not in report
     data = json.loads((tmp_path / "r.json").read_text())
     failed = [t for t in data["tests"] if t["status"] == "failed"]
     assert failed and all(t["tags"] == ["subtract"] for t in failed)
@@ -136,11 +144,11 @@ def test_bad_input_gets_a_clear_error_and_exit_2(args, message):
 def test_help_lists_the_targets_commands_and_options():
     result = run_grader("--help")
     assert result.returncode == 0
-    for text in ("solutions", "exercises", ".ipynb", "grade", "notebook", "batch", "gradescope"):
-        assert text in result.stdout
+    for word in ("solutions", "exercises", ".ipynb", "grade", "notebook", "batch", "gradescope"):
+        assert word in result.stdout
     grading = run_grader("grade", "--help")
-    for text in ("--json", "--junit", "--seed", "--only", "--hint", "--watch"):
-        assert text in grading.stdout
+    for option in ("--json", "--junit", "--seed", "--only", "--hint", "--hint-reset", "--watch", "--verbose"):
+        assert option in grading.stdout
 
 
 def test_a_folder_named_like_a_command_can_be_graded(tmp_path):
@@ -151,9 +159,12 @@ def test_a_folder_named_like_a_command_can_be_graded(tmp_path):
         assert result.stdout.strip() == "100/100"
 
 
-def test_only_grades_one_function(tmp_path):
-    result = run_grader("solutions", "--only", "dot", "--json", tmp_path / "r.json")
+def test_only_grades_one_function_and_says_that_one_passes(tmp_path):
+    result = run_grader("solutions", "--only", "dot", "--json", tmp_path / "r.json", "--verbose")
     assert result.returncode == 0
+    assert result.stdout.rstrip().endswith(say("report.only_pass", functions="`dot`"))
+    assert say("report.all_pass") not in result.stdout
+    assert say("report.isolation", isolation="|").split("|")[0] in result.stdout  # --verbose
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["max_score"] == catalog.BY_NAME["dot"].points
     assert {tuple(t["tags"]) for t in data["tests"]} == {("dot",)}

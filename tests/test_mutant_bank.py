@@ -33,6 +33,6 @@ def test_mutant_is_caught_by_a_test_of_its_own_function(mutant, write_submission
     assert not wrongly, f"{mutant.id} also cost points on {wrongly}: fault isolation failed"
     # Feedback names the mistake when the learner's answer matches it, and never names a wrong one.
     named = {r.failure.mistake for r in run.records if r.failure} - {None}
-    assert named <= {mutant.mistake}
+    assert named <= {mutant.id}
     if mutant.id in MUST_BE_NAMED:
-        assert named == {mutant.mistake}
+        assert named == {mutant.id}

@@ -14,6 +14,7 @@ from typing import Dict
 
 from ..result import Run
 from ..score import score_lines
+from ..text import say
 from .feedback import explain
 
 
@@ -27,7 +28,8 @@ def runner_results(run: Run) -> Dict[str, Dict]:
             tests.append({"name": record.test, "status": "pass" if record.passed else "fail",
                           "message": message})
         if not tests:  # nothing could run (the submission did not load)
-            tests = [{"name": line.name, "status": "error", "message": run.load_error or "not run"}]
+            tests = [{"name": line.name, "status": "error",
+                      "message": run.load_error or say("report.not_run")}]
         status = "pass" if all(t["status"] == "pass" for t in tests) else (
             "error" if any(t["status"] == "error" for t in tests) else "fail")
         results[line.name] = {"version": 1, "status": status, "max_score": line.max_points, "tests": tests}

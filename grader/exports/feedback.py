@@ -1,8 +1,20 @@
-"""Words for learners: one failure, explained in their terms. Shared by every report."""
-from typing import Dict, List, Optional
+"""Words for learners: one failure, explained in their terms. Shared by every report.
 
-from ..kata import catalog
+Every sentence comes from the text catalogue (grader/text). What came from the
+learner's code (messages, printed output, returned strings) is shown bounded in size
+and with control characters removed, so it cannot redraw a terminal or flood a page.
+"""
+import re
+from typing import Dict, Hashable, List, Optional
+
+from .. import text
+from ..plain import describe as not_plain_reason
 from ..result import Failure
+from ..text import say
+
+PRINTED_LINES = 8  # lines of a call's printed output shown under it
+PRINTED_WIDTH = 160  # characters per printed line shown
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def is_not_implemented(failure: Optional[Failure]) -> bool:
@@ -11,41 +23,93 @@ def is_not_implemented(failure: Optional[Failure]) -> bool:
 
 def explain(failure: Failure, function: Optional[str], missing: Dict[str, Optional[str]]) -> List[str]:
     """Lines that say what went wrong: the call, expected against got, and why."""
-    kind = failure.kind
     if function and function in missing:
         near = missing[function]
-        return [f"`{function}` is not defined in your code."
-                + (f" Did you mean `{function}` where you wrote `{near}`? Rename it." if near else "")]
+        said = say("report.not_defined", function=function)
+        return [said + (" " + say("report.near_miss", function=function, near=_clean(near)) if near else "")]
     if is_not_implemented(failure):
-        return ["Not implemented yet: it still raises NotImplementedError."]
-    call = failure.call
+        return [say("report.not_implemented")]
+    kind = failure.kind
+    call = _clean(failure.call) or say("report.your_code")
     if kind == "mismatch":
-        lines = [call] if call else []
-        lines += [f"  expected: {_short(failure.expected)}", f"  got:      {_short(failure.got)}"]
+        lines = [call] if failure.call else []
+        lines += [say("report.expected", value=_short(failure.expected)),
+                  say("report.got", value=_short(failure.got))]
         if failure.mistake:
-            lines.append(f"It looks like {failure.mistake[0].lower()}{failure.mistake[1:]}")
+            lines.append(say("report.looks_like", mistake=_mistake(failure.mistake)))
         elif failure.detail:
             lines.append(failure.detail)
-        return lines
-    if kind in ("raised", "crashed", "timed out"):
-        verb = {"raised": "raised", "crashed": "crashed", "timed out": "timed out"}[kind]
-        lines = [f"{call} {verb}: {failure.type}: {failure.message}".strip()]
+    elif kind in ("raised", "crashed", "timed out"):
+        lines = [_did_not_return(failure, call)]
         if failure.type == "SystemExit":
-            lines.append("Your code called exit(): return a value instead.")
-        where = list(failure.where)
-        if where:
-            lines.append("  at " + where[-1])
-        if failure.printed:
-            lines.append("  it printed: " + _short(failure.printed.strip(), 200))
-        return lines
-    return [failure.message or "the test failed"]
+            lines.append(say("report.called_exit"))
+        if failure.where:
+            lines.append(say("report.at", where=_short(failure.where[-1], 200)))
+        if failure.detail:
+            lines.append(failure.detail)
+    else:
+        lines = [_clean(failure.message) or say("report.test_failed")]
+        if failure.detail:
+            lines.append(failure.detail)
+    return lines + printed(failure.printed)
 
 
-def hint(function: Optional[str]) -> str:
-    exercise = catalog.BY_NAME.get(function or "")
-    return f"Hint: {exercise.hint}" if exercise else ""
+def _did_not_return(failure: Failure, call: str) -> str:
+    if failure.kind == "crashed":
+        return say("report.crashed", call=call, message=_short(failure.message))
+    if failure.kind == "timed out":
+        return say("report.timed_out", call=call, message=_short(failure.message))
+    if failure.type == "NotPlain":  # the worker could not turn the answer into plain data
+        return say("report.unusable_value", call=call, reason=_unusable(failure.message))
+    kind = _clean(failure.type)[:80] or say("report.an_exception")
+    message = _short(failure.message)
+    if not message:
+        return say("report.raised_bare", call=call, type=kind)
+    return say("report.raised", call=call, type=kind, message=message)
+
+
+def _unusable(message: str) -> str:
+    found = not_plain_reason(message)
+    if found is None:
+        return say("sandbox.not_plain_unknown")
+    code, fields = found
+    return say(f"sandbox.not_plain_{code}", **{k: _clean(str(v)) for k, v in fields.items()})
+
+
+def _mistake(mutant_id: str) -> str:
+    try:
+        return text.mistake(mutant_id)
+    except KeyError:  # a result stored before mistakes were keyed by id, or by another version
+        return _clean(mutant_id)
+
+
+def printed(output: str) -> List[str]:
+    """What the learner's code printed during the call, bounded, under a heading; [] if nothing."""
+    lines = [_clean(line)[:PRINTED_WIDTH] for line in (output or "").rstrip().splitlines()]
+    if not any(line.strip() for line in lines):
+        return []
+    shown = ["  " + say("report.printed")] + ["    " + line for line in lines[:PRINTED_LINES]]
+    if len(lines) > PRINTED_LINES:
+        shown.append("    " + say("report.printed_more", count=len(lines) - PRINTED_LINES))
+    return shown
+
+
+def repeated_key(failure: Failure, lines: List[str]) -> Hashable:
+    """Two failures of one function with the same key tell the learner the same thing."""
+    if failure.mistake:
+        return ("mistake", failure.mistake)
+    if failure.kind in ("raised", "crashed", "timed out"):
+        return (failure.kind, failure.type, failure.message)
+    if failure.kind == "mismatch" and failure.detail:
+        return ("detail", failure.detail)
+    return tuple(lines)
+
+
+def _clean(value) -> str:
+    return _CONTROL.sub("?", value if isinstance(value, str) else str(value or ""))
 
 
 def _short(value, limit: int = 300) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """One line of at most limit characters."""
+    shown = " ".join(_clean(value if isinstance(value, str) else repr(value)).splitlines())
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."

@@ -11,7 +11,8 @@ from typing import Dict
 from ..kata import catalog
 from ..result import Run
 from ..score import max_total, score_lines, test_points, total
-from .feedback import explain, hint
+from ..text import say
+from .feedback import explain
 from .terminal import plain_text
 
 
@@ -32,7 +33,7 @@ def results(run: Run) -> Dict:
             if record.note:
                 lines.append(record.note)
             if record.function:
-                lines.append(hint(record.function))
+                lines.append(say("hints.offer", function=record.function))
             output = "\n".join(lines)
         points = worth[record.nodeid]
         tests.append({"name": f"{label}: {readable}", "score": round(points if record.passed else 0, 4),

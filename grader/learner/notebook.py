@@ -5,64 +5,80 @@
 The learner notebook tells the chapter's story, has one stub cell per exercise in
 order, each followed by a `check("name")` cell that grades just that function
 through the grader, and ends with the chapter's experiments, which run once the
-functions are done. `--solutions` fills the stubs from solutions/.
+functions are done. Its stubs are always the pristine ones (grader/pristine.py),
+never a learner's edited exercises/. `--solutions` fills the stubs from solutions/.
+Every sentence is in grader/text/<lang>/notebook.toml.
+
+The helpers print what they found and return an object Jupyter does not echo:
+`check` one whose truth is whether the function passed, `experiment` one holding the
+run's result. `hint(name)` shows the next step of a function's hints.
 """
 import ast
+import os
 import sys
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
-from typing import List, Optional
+from typing import Dict, List, Optional
 
+from .. import pristine, text
 from ..kata import catalog, experiments
 from ..paths import PROJECT_ROOT
+from ..text import say
+
+MODULES = ("linear_algebra", "gradient_descent")
 
 
-INTRO = """# Gradient descent from scratch
-
-This notebook follows the gradient-descent chapter of *Data Science from Scratch*.
-You will write the vector operations, estimate gradients numerically, and then fit
-the line `y = 40x + 5` to noisy data by batch, minibatch and stochastic gradient descent.
-
-Fill in each function where it says `raise NotImplementedError`, run its cell, then run
-the `check(...)` cell below it. A green ✓ means the function passes every test; otherwise
-you see the smallest input it gets wrong, what was expected, what came back, and a hint.
-Run the cells from the top after restarting the kernel."""
-
-SECTIONS = {
-    "add": "## 1. Vectors\n\nVectors are plain lists of numbers. Every function returns a new list and leaves its "
-           "arguments unchanged.",
-    "difference_quotient": "## 2. Estimating a gradient\n\nThe *difference quotient* is the slope of `f` between "
-                           "`x` and `x + h`. For small `h` it approaches the derivative.",
-    "gradient_step": "## 3. Using the gradient\n\nTo minimise a function, take small steps against its gradient.",
-    "linear_gradient": "## 4. Fitting a model\n\nThe data are `y = 40x + 5` plus Gaussian noise (sigma 0.2). "
-                       "`linear_gradient` is the gradient of one point's squared error with respect to "
-                       "`theta = [slope, intercept]`.",
-}
-
-EXPERIMENT_INTRO = """## 5. The experiments
-
-These cells use *your* functions together. They need every function above.
-Settings: batch, learning rate 0.001 for 5000 epochs; minibatch (20), 0.0005 for 2000
-epochs; stochastic, 0.0001 for 400 epochs, visiting the points in a new random order each
-epoch. (The book's 0.001 makes stochastic gradient descent diverge on noisy data.)"""
+def _module_text(folder: str, module: str) -> str:
+    relative = f"{folder}/{module}.py"
+    if folder == "exercises":
+        return pristine.pristine_text(relative)
+    return (PROJECT_ROOT / relative).read_text(encoding="utf-8")
 
 
 def _module_sources(folder: str):
     """Top-level statements of the folder's two modules: (helpers and imports, {exercise: source})."""
     helpers: List[str] = []
     functions = {}
-    for name in ("linear_algebra", "gradient_descent"):
-        text = (PROJECT_ROOT / folder / f"{name}.py").read_text(encoding="utf-8")
-        tree = ast.parse(text)
+    for name in MODULES:
+        source = _module_text(folder, name)
+        tree = ast.parse(source)
         for node in tree.body:
-            segment = ast.get_source_segment(text, node)
+            segment = ast.get_source_segment(source, node)
             if isinstance(node, ast.FunctionDef) and node.name in catalog.BY_NAME:
                 start = min([d.lineno for d in node.decorator_list] + [node.lineno])
-                functions[node.name] = "\n".join(text.splitlines()[start - 1:node.end_lineno])
+                functions[node.name] = "\n".join(source.splitlines()[start - 1:node.end_lineno])
             elif isinstance(node, ast.FunctionDef):
                 helpers.append(segment)
     return helpers, functions
+
+
+def edited_stubs(answers: bool = False) -> List[str]:
+    """The stub files that differ from the originals (the notebook is built from the originals anyway)."""
+    if answers:
+        return []
+    return [f"exercises/{m}.py" for m in MODULES if pristine.differs(f"exercises/{m}.py")]
+
+
+def _setup_cell(helpers: List[str]) -> str:
+    """The first code cell: imports, and the helpers, or a plain word on what the notebook needs."""
+    needs = say("notebook.needs_grader")
+    lines = ["import math", "import random", "from typing import Callable, Iterator, List, TypeVar", "",
+             "try:",
+             "    from grader.learner.notebook import check, experiment, hint",
+             "except ImportError:  # the kata's grader is not installed in this kernel",
+             f"    _NEEDS = {needs!r}",
+             "    print(_NEEDS)",
+             "",
+             "    def check(name, *args, **kwargs):",
+             "        print(_NEEDS)",
+             "",
+             "    experiment = hint = check",
+             "",
+             "Vector = List[float]", 'T = TypeVar("T")']
+    for helper in helpers:
+        lines += ["", "", helper]
+    return "\n".join(lines)
 
 
 def build(answers: bool = False):
@@ -71,19 +87,16 @@ def build(answers: bool = False):
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     helpers, functions = _module_sources("solutions" if answers else "exercises")
-    setup = ["import math", "import random", "from typing import Callable, Iterator, List, TypeVar", "",
-             "from grader.learner.notebook import check, experiment", "", "Vector = List[float]", 'T = TypeVar("T")']
-    if helpers:
-        setup += [""] + helpers
-    cells = [new_markdown_cell(INTRO), new_code_cell("\n".join(setup))]
+    cells = [new_markdown_cell(say("notebook.intro")), new_code_cell(_setup_cell(helpers))]
+    sections = text.all_keys()
     for exercise in catalog.EXERCISES:
-        if exercise.name in SECTIONS:
-            cells.append(new_markdown_cell(SECTIONS[exercise.name]))
+        if f"notebook.sections.{exercise.name}" in sections:
+            cells.append(new_markdown_cell(say(f"notebook.sections.{exercise.name}")))
         cells.append(new_code_cell(functions[exercise.name]))
         cells.append(new_code_cell(f'check("{exercise.name}")'))
-    cells.append(new_markdown_cell(EXPERIMENT_INTRO))
+    cells.append(new_markdown_cell(say("notebook.experiment_intro")))
     for item in catalog.EXPERIMENTS:
-        cells.append(new_markdown_cell(f"### {item.title}"))
+        cells.append(new_markdown_cell(say("notebook.experiment_heading", title=item.title)))
         cells.append(new_code_cell(f'experiment("{item.name}")'))
     notebook = new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -101,6 +114,40 @@ def write(path: Path, answers: bool = False) -> Path:
 
 
 # --- helpers the notebook's cells call -------------------------------------------
+
+class Quiet:
+    """A helper's return value: Jupyter shows nothing for it (the helper has printed already)."""
+
+    def _ipython_display_(self):
+        pass
+
+    def __repr__(self) -> str:
+        return ""
+
+
+class Checked(Quiet):
+    """What `check` found: true when the function passed every test."""
+
+    def __init__(self, name: str, passed: bool):
+        self.name, self.passed = name, passed
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+class Experimented(Quiet):
+    """What `experiment` found: `result` is the run's dict (theta, trace, ...), None when it did not run."""
+
+    def __init__(self, name: str, result: Optional[Dict] = None):
+        self.name, self.result = name, result
+
+    def __bool__(self) -> bool:
+        return self.result is not None
+
+    @property
+    def theta(self) -> Optional[List[float]]:
+        return [float(t) for t in self.result["theta"]] if self.result else None
+
 
 def _namespace() -> dict:
     try:
@@ -126,36 +173,72 @@ def _cell_sources(namespace: dict) -> List[str]:
     return sources
 
 
-def check(name: str) -> bool:
-    """Grade one function of this notebook through the grader, print the result, return whether it passed."""
+def _unknown(name: str) -> bool:
+    if name in catalog.BY_NAME:
+        return False
+    print(say("notebook.unknown_exercise", name=name, names=", ".join(catalog.FUNCTION_NAMES)))
+    return True
+
+
+def check(name: str) -> Checked:
+    """Grade one function of this notebook through the grader and print the result."""
+    from ..discover import DiscoveryError
+    from ..exports import terminal
     from ..grading import grade
     from ..load import definitions_source
-    from ..exports.terminal import render
 
-    if name not in catalog.BY_NAME:
-        print(f"There is no exercise called {name!r}. The exercises are: {', '.join(catalog.FUNCTION_NAMES)}.")
-        return False
-    source, _ = definitions_source(_cell_sources(_namespace()))
+    if _unknown(name):
+        return Checked(name, False)
+    try:
+        source, _ = definitions_source(_cell_sources(_namespace()))
+    except DiscoveryError as error:  # a syntax error in a cell that defines an exercise
+        print(say("report.could_not_grade"))
+        print(error)
+        return Checked(name, False)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "notebook.py"
         path.write_text(source, encoding="utf-8")
         run = grade(str(path), only=[name])
-    text = render(run, sys.stdout)
-    # In a notebook the heading and the isolation line are noise: keep the function's lines.
-    lines = [l for l in text.splitlines() if not l.startswith(("Grading ", "Isolation: ", "linear_algebra.py",
-                                                               "gradient_descent.py"))]
-    print("\n".join(l for l in lines if l.strip()))
-    return run.passed
+    if run.load_error:
+        print(say("report.could_not_grade"))
+        print(run.load_error)
+        return Checked(name, False)
+    style = terminal._Style(sys.stdout)
+    lines = [say("report.note", note=note) for note in run.notes]
+    # The section heading and the points total are noise under one cell: keep the function's own lines.
+    lines += [line for line in terminal.body(run, style) if line.startswith("  ")]
+    lines.append(say("report.function_passes", function=name) if run.passed
+                 else say("hints.offer", function=name))
+    print("\n".join(lines))
+    return Checked(name, run.passed)
 
 
-def experiment(name: str, seed: int = 0, plot: bool = True) -> Optional[dict]:
-    """Run one of the chapter's experiments with this notebook's functions; print (and plot) the outcome."""
+def hint(name: str, reset: bool = False) -> None:
+    """Print the next step of name's hints (the first, the first time); reset=True starts over."""
+    from . import hints
+    if name not in catalog.BY_NAME:
+        print(say("hints.unknown", name=name, names=", ".join(catalog.FUNCTION_NAMES)))
+        return
+    where = f"notebook in {os.getcwd()}"
+    if reset:
+        hints.reset(where, name)
+        print(say("hints.reset_done_notebook", function=name))
+        return
+    print(text.hint(name, hints.next_level(where, name)))
+
+
+def experiment(name: str, seed: int = 0, plot: bool = True) -> Experimented:
+    """Run one of the chapter's experiments with this notebook's functions; print a line and plot it."""
+    if name not in catalog.EXPERIMENT_BY_NAME:
+        print(say("notebook.unknown_experiment", name=name,
+                  names=", ".join(e.name for e in catalog.EXPERIMENTS)))
+        return Experimented(name)
     namespace = _namespace()
     uses = catalog.EXPERIMENT_BY_NAME[name].uses
     missing = [f for f in uses if not callable(namespace.get(f))]
     if missing:
-        print(f"Define {', '.join(f'`{m}`' for m in missing)} first.")
-        return None
+        print(say("notebook.define_first", functions=text.listed(missing)))
+        return Experimented(name)
     fns = SimpleNamespace(**{f: namespace[f] for f in catalog.FUNCTION_NAMES if callable(namespace.get(f))})
     kwargs = experiments.arguments(name, seed)
     random_state = experiments.random.getstate()
@@ -163,24 +246,42 @@ def experiment(name: str, seed: int = 0, plot: bool = True) -> Optional[dict]:
     try:
         result = experiments.DRIVERS[name](fns, **kwargs)
     except NotImplementedError as error:
-        print(f"Not implemented yet: finish `{error.args[0] if error.args else 'every function'}` first.")
-        return None
+        unfinished = error.args[0] if error.args and error.args[0] in catalog.BY_NAME else None
+        print(say("notebook.finish_first", function=unfinished) if unfinished
+              else say("notebook.finish_everything"))
+        return Experimented(name)
     except Exception as error:  # the learner's code: say what happened without a traceback
-        print(f"The experiment stopped: {type(error).__name__}: {error}")
-        return None
+        print(say("notebook.experiment_stopped", type=type(error).__name__, message=error))
+        return Experimented(name)
     finally:
         experiments.random.setstate(random_state)
-    theta = [float(t) for t in result["theta"]]
-    if name == "descend_sum_of_squares":
-        print(f"ended at {[round(t, 6) for t in theta]}, distance {float(result['distance']):.2e} from the origin")
-    else:
-        best = experiments.least_squares(kwargs["data"])
-        print(f"slope {theta[0]:.4f}, intercept {theta[1]:.4f}   (least squares: slope {best[0]:.4f}, "
-              f"intercept {best[1]:.4f})")
+    outcome = Experimented(name, result)
+    try:
+        theta = outcome.theta
+        if name == "descend_sum_of_squares":
+            print(say("notebook.descend_result", point=[round(t, 6) for t in theta],
+                      distance=float(result["distance"])))
+        else:
+            best = experiments.least_squares(kwargs["data"])
+            print(say("notebook.fit_result", slope=theta[0], intercept=theta[1], best_slope=best[0],
+                      best_intercept=best[1]))
+    except (KeyError, TypeError, ValueError, IndexError):  # theta is not what the drivers build
+        print(say("notebook.unexpected_result"))
+        return outcome
     if plot:
-        from . import plots
-        if plots.available():
-            import matplotlib.pyplot as plt
-            plots.figure(name, [[float(x) for x in t] for t in result["trace"]], seed)
-            plt.show()
-    return result
+        _plot(name, result, seed)
+    return outcome
+
+
+def _plot(name: str, result: Dict, seed: int) -> None:
+    from . import plots
+    if not plots.available():
+        print(say("notebook.plots_need_matplotlib"))
+        return
+    import matplotlib.pyplot as plt
+    try:
+        trace = [[float(x) for x in t] for t in result["trace"]]
+    except (KeyError, TypeError, ValueError):
+        return
+    plots.figure(name, trace, seed)
+    plt.show()

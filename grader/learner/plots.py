@@ -1,13 +1,15 @@
 """Plots of the convergence experiments: the learner's run against the reference's.
 
-matplotlib is optional (`pip install -e ".[plot]"`); without it, `available()` is False
-and callers say so instead of plotting.
+matplotlib is optional (`.venv/bin/pip install -e ".[plot]"`); without it, `available()`
+is False and callers say so instead of plotting. Labels are in grader/text (report.plot).
+Without the reference solutions (a learner's starter copy), the learner's run is plotted alone.
 """
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Dict, List, Optional
 
 from ..kata import experiments
+from ..text import say
 
 
 def available() -> bool:
@@ -19,9 +21,14 @@ def available() -> bool:
 
 
 def reference_trace(name: str, seed: int) -> List:
+    """The reference's run of the experiment; [] when the reference solutions are not installed."""
     from ..sandbox.runtime import load_trusted, seed_randomness
+    try:
+        functions = load_trusted("solutions").functions
+    except ImportError:
+        return []
     seed_randomness(seed)
-    fns = SimpleNamespace(**load_trusted("solutions").functions)
+    fns = SimpleNamespace(**functions)
     return experiments.DRIVERS[name](fns, **experiments.arguments(name, seed))["trace"]
 
 
@@ -36,25 +43,28 @@ def figure(name: str, trace: List, seed: int, reference: Optional[List] = None):
     kwargs = experiments.arguments(name, seed)
     every = max(1, int(kwargs["epochs"]) // experiments.TRACE_POINTS)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for run, style, who in ((trace, "-", "yours"), (reference, "--", "reference")):
+    runs = [(trace, "-", say("report.plot.yours"))] + ([(reference, "--", say("report.plot.reference"))]
+                                                        if reference else [])
+    for run, style, who in runs:
         epochs = [i * every for i in range(len(run))]
         if name == "descend_sum_of_squares":
             for k in range(3):
                 left.plot(epochs, [v[k] for v in run], style, label=f"v[{k}] ({who})")
             loss = [sum(x * x for x in v) for v in run]
         else:
-            left.plot(epochs, [t[0] for t in run], style, label=f"slope ({who})")
-            left.plot(epochs, [t[1] for t in run], style, label=f"intercept ({who})")
+            left.plot(epochs, [t[0] for t in run], style, label=f"{say('report.plot.slope')} ({who})")
+            left.plot(epochs, [t[1] for t in run], style, label=f"{say('report.plot.intercept')} ({who})")
             loss = [experiments.mean_squared_error(kwargs["data"], t) for t in run]
         right.plot(epochs, [max(l, 1e-12) for l in loss], style, label=who)
-    left.set_title("parameters")
-    left.set_xlabel("epoch")
+    left.set_title(say("report.plot.parameters"))
+    left.set_xlabel(say("report.plot.epoch"))
     left.legend(fontsize=7)
-    right.set_title("sum of squares" if name == "descend_sum_of_squares" else "mean squared error")
+    right.set_title(say("report.plot.sum_of_squares" if name == "descend_sum_of_squares"
+                        else "report.plot.mean_squared_error"))
     right.set_yscale("log")
-    right.set_xlabel("epoch")
+    right.set_xlabel(say("report.plot.epoch"))
     right.legend(fontsize=7)
-    fig.suptitle(name.replace("_", " "))
+    fig.suptitle(say(f"report.experiment_titles.{name}"))
     fig.tight_layout()
     return fig
 

@@ -3,6 +3,8 @@ import time
 from pathlib import Path
 from typing import Callable, List, Tuple
 
+from ..text import say
+
 POLL_SECONDS = 0.2
 
 
@@ -24,9 +26,9 @@ def watch(target: str, grade_once: Callable[[], int]) -> int:
         while True:
             seen = _stamps(path)
             grade_once()
-            print(f"Watching {target} for changes (Ctrl-C to stop)...", flush=True)
+            print(say("report.watching", target=target), flush=True)
             while _stamps(path) == seen:
                 time.sleep(POLL_SECONDS)
-            print("\n" + "-" * 60 + "\nChanged: grading again.", flush=True)
+            print("\n" + "-" * 60 + "\n" + say("report.changed"), flush=True)
     except KeyboardInterrupt:
         return 0

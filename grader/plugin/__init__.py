@@ -15,18 +15,21 @@ in `config.stash[SESSION]`, so runs in one process share nothing.
     impl.py      the `impl` proxy and call formatting
     replay.py    passing a test in one round trip on the reference's answers
     records.py   finished tests -> Record and Failure
+    wording.py   what ended a test, as a sentence about the learner's code
 """
 import pytest
 
 from ..expect import Mismatch
 from ..kata import catalog, experiments
 from ..sandbox.process import SubmissionFailure
+from ..text import listed, say
 from . import profile
 from .impl import Impl
 from .ordering import graded_names, order
 from .records import make_record
 from .replay import replayed
 from .session import SESSION, KataSession
+from .wording import reword
 
 __all__ = ["KataPlugin", "KataSession", "SESSION", "pytest_addoption", "pytest_configure", "pytest_unconfigure",
            "pytest_collection_modifyitems", "pytest_runtest_call", "pytest_pyfunc_call",
@@ -94,6 +97,7 @@ def pytest_runtest_makereport(item, call):
         session = item.config.stash[SESSION]
         impl_ = item.funcargs.get("impl") if hasattr(item, "funcargs") else None
         record = make_record(item, call, report, impl_, item.stash.get(_TRACE, None))
+        record = reword(record, call.excinfo.value if call.excinfo else None, impl_)
         if record.function and not record.passed:
             session.failed.add(record.function)
         session.records.append(record)
@@ -108,7 +112,7 @@ def impl(request) -> Impl:
     names = graded_names(request.node)
     session = request.config.stash[SESSION]
     if names and session.broken.get(names[0]) == "timed out":
-        pytest.fail(f"skipped: `{names[0]}` already timed out in an earlier test")
+        pytest.fail(say("report.skipped_after_timeout", function=names[0]))
     return Impl(session, names[0], request.node.nodeid)
 
 
@@ -120,18 +124,21 @@ def run_experiment(request):
     def run(name: str):
         uses = catalog.EXPERIMENT_BY_NAME[name].uses
         missing = [n for n in uses if n not in session.target.present]
+        call = say("checks.experiment.call", experiment=name)
         if missing:
-            raise Mismatch(f"the {name} experiment", "all its functions", "missing functions",
-                           f"It needs {', '.join(f'`{m}`' for m in missing)}, which your code does not define.")
+            raise Mismatch(call, say("checks.experiment.missing_expected"),
+                           say("checks.experiment.missing_got"),
+                           say("checks.experiment.missing_detail", functions=listed(missing)))
         stuck = [n for n in uses if session.broken.get(n) == "timed out"]
         if stuck:
-            raise Mismatch(f"the {name} experiment", "a result", "not run",
-                           f"Not run, because {', '.join(f'`{s}`' for s in stuck)} timed out in its own tests.")
+            raise Mismatch(call, say("checks.experiment.not_run_expected"),
+                           say("checks.experiment.not_run_got"),
+                           say("checks.experiment.not_run_detail", functions=listed(stuck)))
         kwargs = experiments.arguments(name, session.seed)
         try:
             reply = session.target.experiment(name, kwargs, session.call_seed(request.node.nodeid, 0))
         except SubmissionFailure as failure:
-            failure.call = f"the {name} experiment"
+            failure.call = call
             raise
         value = reply["value"]
         trace = value.get("trace") if isinstance(value, dict) else None

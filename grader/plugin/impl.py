@@ -3,6 +3,7 @@ import copy
 from typing import Dict, Optional
 
 from ..sandbox.process import Crashed, Raised, SubmissionFailure, TimedOut
+from ..text import listed, say
 from .session import KataSession
 
 
@@ -70,8 +71,9 @@ class Impl:
             return
         stuck = [s for s in suspects if s in session.broken]
         if stuck:  # no need to wait for it again
-            self.note = (f"`{self.name}` passes with a correct `{stuck[0]}`; yours {session.broken[stuck[0]]} "
-                         f"in its own tests, and would here too.")
+            key = "report.dependency_timed_out" if session.broken[stuck[0]] == "timed out" \
+                else "report.dependency_crashed"
+            self.note = say(key, function=self.name, dependency=stuck[0])
             return
         try:
             own = session.target.call(self.name, list(args), False, session.call_seed(self.nodeid, -1))
@@ -79,9 +81,8 @@ class Impl:
         except SubmissionFailure:
             differs = True
         if differs:
-            listed = " and ".join(f"`{s}`" for s in suspects)
-            self.note = (f"`{self.name}` passes with a correct {listed}; yours breaks it "
-                         f"(for example {self.last_call}).")
+            self.note = say("report.dependency_breaks", function=self.name, dependencies=listed(suspects),
+                            call=self.last_call)
 
 
 def format_call(name: str, args) -> str:

@@ -4,6 +4,7 @@ from typing import Optional
 from ..expect import Mismatch
 from ..result import FAILED, PASSED, Failure, Record
 from ..sandbox.process import SubmissionFailure
+from ..text import say
 from .impl import Impl
 from .ordering import experiment_of, graded_names
 
@@ -30,7 +31,7 @@ def recognise_mistake(failure: Failure, impl: Optional[Impl]) -> Optional[str]:
     from ..kata.mistakes import recognise
     mutated = bool(impl.last.get("mutated"))
     mutant = recognise(impl.name, impl.last_args, impl.last.get("value"), mutated, impl.last_seed)
-    return mutant.mistake if mutant else None
+    return mutant.id if mutant else None
 
 
 def describe_failure(error, impl: Optional[Impl]) -> Failure:
@@ -39,7 +40,7 @@ def describe_failure(error, impl: Optional[Impl]) -> Failure:
     if isinstance(error, Mismatch):
         detail = error.detail
         if error.got is None and printed.strip():
-            detail = "Your function printed its answer but returned None: use `return`, not `print`."
+            detail = say("report.printed_instead_of_return")
         return Failure("mismatch", call=error.call, expected=error.expected, got=error.got, detail=detail)
     if isinstance(error, SubmissionFailure):
         reply = error.reply
@@ -47,5 +48,5 @@ def describe_failure(error, impl: Optional[Impl]) -> Failure:
                        message=str(reply.get("message", "")), where=tuple(str(w) for w in reply.get("where") or ()),
                        printed=str(reply.get("printed", "")))
     if error is None:
-        return Failure("error", message="the test failed")
+        return Failure("error", message=say("report.test_failed"))
     return Failure("error", message=f"{type(error).__name__}: {error}"[:2000])

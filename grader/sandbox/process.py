@@ -18,6 +18,7 @@ from typing import Callable, Dict, List, Optional
 from ..plain import NotPlain, to_plain
 from . import IsolationMissing, confine
 from .channel import Channel, ChannelClosed, ChannelTimeout
+from ..text import say
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]
 UNPRIVILEGED_UID = 65534
@@ -150,13 +151,13 @@ class Worker:
             reply = self.channel.receive(min(self.deadline, time.monotonic() + 30))
         except ChannelTimeout:
             self.close()
-            raise LoadFailed({"type": "TimeoutError", "message": "loading your code took longer than 30 seconds "
-                              "(is there a long loop or a sleep at the top level?)", "where": []}) from None
+            raise LoadFailed({"type": "TimeoutError", "message": say("load.took_too_long", seconds=30),
+                              "where": []}) from None
         except ChannelClosed:
             code = self.process.poll()
             self.close()
             raise LoadFailed({"type": "Exit", "where": [], "message":
-                              f"your code ended the program while it was being loaded (exit status {code})"}) from None
+                              say("load.exit_at_import", status=code)}) from None
         if reply["op"] != "ready":
             self.close()
             raise LoadFailed(reply)
@@ -200,7 +201,7 @@ class Worker:
         now = time.monotonic()
         if now >= self.deadline:
             raise TimedOut({"type": "TimeoutError", "where": [],
-                            "message": "the time allowed for the whole submission ran out"})
+                            "message": say("sandbox.whole_submission_time_out")})
         if self.process is None:
             self.start()
         self.wait_ready()
@@ -212,7 +213,7 @@ class Worker:
         except ChannelTimeout:
             self.close()
             raise TimedOut({"type": "TimeoutError", "where": [],
-                            "message": f"no answer within {timeout:g} seconds (an endless loop?)"}) from None
+                            "message": say("sandbox.call_time_out", seconds=timeout)}) from None
         except ChannelClosed as error:
             status = _exit_status(self.process)
             self.close()
@@ -225,8 +226,8 @@ class Worker:
         if reply.get("type") == "MemoryError":
             # Out of memory: a fresh worker for the next call, and the test ends here.
             self.close()
-            raise Crashed(dict(reply, message="your code ran out of memory (the limit is "
-                                              f"{DEFAULT_LIMITS['memory_bytes'] // 1024 ** 3} GiB)"))
+            raise Crashed(dict(reply, message=say("sandbox.out_of_memory",
+                                                  gib=DEFAULT_LIMITS['memory_bytes'] // 1024 ** 3)))
         raise Raised(reply)
 
     def _serve(self, message: Dict) -> Dict:
@@ -274,15 +275,15 @@ def _exit_status(process) -> Optional[int]:
 
 def _crash_message(status, error) -> str:
     if status is None:
-        return f"the worker stopped answering ({error})"
+        return say("sandbox.worker_stopped_answering", error=error)
     if status < 0:
         name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
         if name in ("SIGKILL", "SIGXCPU"):
-            return f"your code was stopped by {name}: it used too much CPU time or memory"
+            return say("sandbox.too_much_cpu_or_memory", signal=name)
         if name == "SIGSEGV":
-            return "your code crashed the Python interpreter (segmentation fault)"
-        return f"your code was stopped by {name}"
-    return f"your code ended the program (exit status {status}) instead of returning"
+            return say("sandbox.segmentation_fault")
+        return say("sandbox.stopped_by_signal", signal=name)
+    return say("sandbox.exit_status", status=status)
 
 
 def _become_subreaper() -> None:

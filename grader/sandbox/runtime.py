@@ -136,10 +136,21 @@ def describe_exception(error: BaseException) -> Dict:
     return {
         "op": "raise",
         "type": type(error).__name__,
-        "message": str(error)[:PRINT_LIMIT] if not isinstance(error, RecursionError) else "maximum recursion depth exceeded",
+        "message": _message(error),
         "is_exception": isinstance(error, Exception) and not isinstance(error, MemoryError),
         "where": where,
     }
+
+
+def _message(error: BaseException) -> str:
+    """str(error), bounded; the submission's own __str__ may raise or recurse, and then says nothing."""
+    if isinstance(error, RecursionError):
+        return "maximum recursion depth exceeded"
+    try:
+        text = str(error)
+        return str.__str__(text)[:PRINT_LIMIT] if isinstance(text, str) else ""
+    except BaseException:  # an exception whose __str__ fails is still reported, by its type
+        return ""
 
 
 def invoke(function: Callable, args: List, seed: int) -> Dict:

@@ -32,8 +32,8 @@ TEXT_DIR = Path(__file__).resolve().parent
 DEFAULT_LANGUAGE = "en"
 ENVIRONMENT_VARIABLE = "KATA_LANG"
 
-__all__ = ["TextKeyError", "all_keys", "available_languages", "fields", "hint", "hints", "language", "mistake",
-           "say"]
+__all__ = ["TextKeyError", "all_keys", "available_languages", "fields", "hint", "hints", "language", "listed",
+           "mistake", "say"]
 
 
 class TextKeyError(KeyError):
@@ -148,6 +148,14 @@ def hint(function: str, level: int) -> str:
 def mistake(mutant_id: str, /, **values) -> str:
     """What to tell a learner whose answers match the mutant `mutant_id` of grader.kata.mistakes."""
     return say(f"mistakes.{mutant_id}", **values)
+
+
+def listed(names) -> str:
+    """Function names for a sentence, in backticks and joined in the current language: `a`, `b` and `c`."""
+    quoted = [f"`{name}`" for name in names]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + f" {say('report.and')} " + quoted[-1]
 
 
 def all_keys(lang: str = DEFAULT_LANGUAGE) -> frozenset[str]:

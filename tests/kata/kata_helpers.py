@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from grader.expect import Mismatch
 from grader.sandbox.process import Raised
+from grader.text import say
 
 MAX_LEN = 6
 LONG_LEN = 40  # now and then a long vector: code must not depend on short ones
@@ -64,22 +65,22 @@ def fsum_scale(terms):
 def expect_unmodified(impl, what: str) -> None:
     mutated = impl.last.get("mutated") or []
     if mutated:
-        raise Mismatch(impl.last_call, "the arguments left as they were", "an argument changed",
-                       f"{what} changed argument number {mutated[0] + 1} in place. Build and return a new "
-                       f"list instead: the caller still needs the original.")
+        raise Mismatch(impl.last_call, say("checks.unmodified.expected"), say("checks.unmodified.got"),
+                       say("checks.unmodified.detail", function=what, position=mutated[0] + 1))
 
 
 def expect_raises(impl, call, detail: str) -> None:
     try:
         got = call()
     except Raised as failure:
-        if failure.reply.get("type") == "NotImplementedError":
-            raise  # a stub is not a function that checks its input
+        if failure.reply.get("type") in ("NotImplementedError", "NotPlain"):
+            raise  # a stub is not a function that checks its input; an unusable value is reported as such
         if failure.reply.get("is_exception"):
             return
-        raise Mismatch(impl.last_call, "an exception", failure.reply.get("type"),
-                       f"{detail} It raised {failure.reply.get('type')}, which is not an ordinary exception.") from None
-    raise Mismatch(impl.last_call, "an exception", got, detail)
+        kind = failure.reply.get("type")
+        raise Mismatch(impl.last_call, say("checks.raises.expected"), kind,
+                       say("checks.raises.not_ordinary", detail=detail, type=kind)) from None
+    raise Mismatch(impl.last_call, say("checks.raises.expected"), got, detail)
 
 
 class Quadratic:
@@ -96,6 +97,6 @@ class Quadratic:
     def __call__(self, x):
         if isinstance(self.a, list):
             if not isinstance(x, list) or len(x) != len(self.a):
-                raise TypeError(f"f expects a vector of length {len(self.a)}")
+                raise TypeError(say("checks.f_expects_a_vector", length=len(self.a)))
             return math.fsum(a * xi * xi + b * xi for a, b, xi in zip(self.a, self.b, x))
         return self.a * x * x + self.b * x + self.c

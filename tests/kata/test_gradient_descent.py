@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.expect import expect_number, expect_true, expect_vector
+from grader.text import say
 from kata_helpers import Quadratic, between, expect_unmodified, nonzero, same_length, small, vectors
 
 steps = st.floats(min_value=0.001, max_value=1.0)
@@ -24,7 +25,8 @@ def test_difference_quotient_is_the_forward_quotient(impl, a, b, c, x, h):
     f = Quadratic(a, b, c)
     expected = (f(x + h) - f(x)) / h
     got = impl.difference_quotient(f, x, h)
-    expect_number(impl.last_call, got, expected, "It should be (f(x + h) - f(x)) / h: a forward step of h.",
+    expect_number(impl.last_call, got, expected,
+                  say("checks.test_difference_quotient_is_the_forward_quotient"),
                   scale=quotient_scale(f(x), f(x + h), h))
 
 
@@ -35,7 +37,7 @@ def test_difference_quotient_of_a_quadratic(impl, a, b, x, h):
     f = Quadratic(a, b)
     got = impl.difference_quotient(f, x, h)
     expect_number(impl.last_call, got, 2 * a * x + b + a * h,
-                  "For f(x) = a*x**2 + b*x the forward quotient is 2*a*x + b + a*h.",
+                  say("checks.test_difference_quotient_of_a_quadratic"),
                   scale=quotient_scale(f(x), f(x + h), h))
 
 
@@ -58,7 +60,7 @@ def test_partial_difference_quotient_moves_only_coordinate_i(impl, problem, h):
     expected, scale = forward_partial(f, v, i, h)
     got = impl.partial_difference_quotient(f, v, i, h)
     expect_number(impl.last_call, got, expected,
-                  f"Only element {i} of v should move by h: (f(v with v[{i}] + h) - f(v)) / h.", scale=scale)
+                  say("checks.test_partial_difference_quotient_moves_only_coordinate_i", i=i), scale=scale)
     expect_unmodified(impl, "partial_difference_quotient")
 
 
@@ -66,10 +68,12 @@ def test_partial_difference_quotient_moves_only_coordinate_i(impl, problem, h):
 @given(quadratic_and_point(dim_min=2), steps)
 def test_partial_difference_quotient_matches_the_derivative(impl, problem, h):
     a, b, v, i = problem
-    got = impl.partial_difference_quotient(Quadratic(a, b), v, i, h)
+    f = Quadratic(a, b)
+    got = impl.partial_difference_quotient(f, v, i, h)
+    rounding = forward_partial(f, v, i, h)[1] * 1e-6  # f(v) of size 16 over h = 0.001 rounds at 1e-12
     expect_number(impl.last_call, got, 2 * a[i] * v[i] + b[i] + a[i] * h,
-                  f"For this f the i-th forward quotient is 2*a[i]*v[i] + b[i] + a[i]*h with i = {i}.",
-                  scale=1e-3 * (1 + abs(2 * a[i] * v[i] + b[i])))
+                  say("checks.test_partial_difference_quotient_matches_the_derivative", i=i),
+                  scale=1e-3 * (1 + abs(2 * a[i] * v[i] + b[i])) + rounding)
 
 
 # --- estimate_gradient -------------------------------------------------------------
@@ -81,7 +85,7 @@ def test_estimate_gradient_uses_every_coordinate_and_the_given_h(impl, problem, 
     pairs = [forward_partial(f, v, i, h) for i in range(len(v))]
     got = impl.estimate_gradient(f, v, h)
     expect_vector(impl.last_call, got, [p for p, _ in pairs],
-                  "Element i should be the i-th partial difference quotient, computed with the h passed in.",
+                  say("checks.test_estimate_gradient_uses_every_coordinate_and_the_given_h"),
                   scales=[s for _, s in pairs])
     expect_unmodified(impl, "estimate_gradient")
 
@@ -94,7 +98,7 @@ def test_estimate_gradient_defaults_to_h_of_0_0001(impl, problem):
     pairs = [forward_partial(f, v, i, 0.0001) for i in range(len(v))]
     got = impl.estimate_gradient(f, v)
     expect_vector(impl.last_call, got, [p for p, _ in pairs],
-                  "Called without h, estimate_gradient should use h = 0.0001.", scales=[s for _, s in pairs])
+                  say("checks.test_estimate_gradient_defaults_to_h_of_0_0001"), scales=[s for _, s in pairs])
 
 
 # --- gradient_step ------------------------------------------------------------------
@@ -104,7 +108,7 @@ def test_gradient_step_moves_step_size_along_the_gradient(impl, vg, step_size):
     v, gradient = vg
     got = impl.gradient_step(v, gradient, step_size)
     expect_vector(impl.last_call, got, [x + step_size * g for x, g in zip(v, gradient)],
-                  "It should return v + step_size * gradient (callers pass a negative step to go downhill).",
+                  say("checks.test_gradient_step_moves_step_size_along_the_gradient"),
                   scales=[abs(x) + abs(step_size * g) for x, g in zip(v, gradient)])
     expect_unmodified(impl, "gradient_step")
 
@@ -113,7 +117,7 @@ def test_gradient_step_moves_step_size_along_the_gradient(impl, vg, step_size):
 @given(vectors())
 def test_gradient_step_of_size_zero_stays_put(impl, v):
     got = impl.gradient_step(v, [1.0] * len(v), 0.0)
-    expect_vector(impl.last_call, got, v, "A step of size 0 should return v unchanged.")
+    expect_vector(impl.last_call, got, v, say("checks.test_gradient_step_of_size_zero_stays_put"))
 
 
 # --- sum_of_squares_gradient ---------------------------------------------------------
@@ -121,7 +125,8 @@ def test_gradient_step_of_size_zero_stays_put(impl, v):
 @given(vectors())
 def test_sum_of_squares_gradient_is_twice_v(impl, v):
     got = impl.sum_of_squares_gradient(v)
-    expect_vector(impl.last_call, got, [2 * x for x in v], "The derivative of v[i]**2 is 2 * v[i].")
+    expect_vector(impl.last_call, got, [2 * x for x in v],
+                  say("checks.test_sum_of_squares_gradient_is_twice_v"))
     expect_unmodified(impl, "sum_of_squares_gradient")
 
 
@@ -135,8 +140,8 @@ def test_sum_of_squares_gradient_agrees_with_finite_differences(impl, v):
                for i, x in enumerate(v)]
     got = impl.sum_of_squares_gradient(v)
     expect_vector(impl.last_call, got, central,
-                  "It should agree with a numerical estimate of the gradient of sum_of_squares.",
-                  scales=[1e3 * (1 + sum_sq(v))] * len(v))
+                  say("checks.test_sum_of_squares_gradient_agrees_with_finite_differences"),
+                  scales=[1e3 * (1 + sum_sq(v))] * len(v), estimate=True)
 
 
 # --- linear_gradient ---------------------------------------------------------------
@@ -152,7 +157,7 @@ def test_linear_gradient_is_the_gradient_of_the_squared_error(impl, x, y, theta)
     error = slope * x + intercept - y
     got = impl.linear_gradient(x, y, theta)
     expect_vector(impl.last_call, got, [2 * error * x, 2 * error],
-                  "With error = slope * x + intercept - y, the gradient is [2 * error * x, 2 * error].",
+                  say("checks.test_linear_gradient_is_the_gradient_of_the_squared_error"),
                   scales=[2 * (abs(slope * x) + abs(intercept) + abs(y)) * abs(x),
                           2 * (abs(slope * x) + abs(intercept) + abs(y))])
     expect_unmodified(impl, "linear_gradient")
@@ -168,8 +173,8 @@ def test_linear_gradient_agrees_with_finite_differences(impl, x, y, theta):
     size = 1 + (abs(slope * x) + abs(intercept) + abs(y) + abs(x) * h + h) ** 2
     got = impl.linear_gradient(x, y, theta)
     expect_vector(impl.last_call, got, numeric,
-                  "It should agree with a numerical estimate of the gradient of (slope*x + intercept - y)**2 "
-                  "with respect to [slope, intercept].", scales=[size * 1e-3 / h] * 2)
+                  say("checks.test_linear_gradient_agrees_with_finite_differences"),
+                  scales=[size * 1e-3 / h] * 2, estimate=True)
 
 
 # --- minibatches -------------------------------------------------------------------
@@ -185,8 +190,7 @@ datasets = st.one_of(st.integers(1, 60), st.integers(100, 400)).map(lambda n: li
 def test_minibatches_in_order_without_shuffle(impl, dataset, batch_size):
     got = impl.minibatches(dataset, batch_size, False)
     expect_true(impl.last_call, got == slices(dataset, batch_size), slices(dataset, batch_size), got,
-                "With shuffle=False the batches are dataset[0:b], dataset[b:2b], ... in order, the last one "
-                "possibly shorter.")
+                say("checks.test_minibatches_in_order_without_shuffle"))
     expect_unmodified(impl, "minibatches")
 
 
@@ -197,9 +201,8 @@ def test_minibatches_cover_the_dataset_once_in_contiguous_slices(impl, dataset, 
     expected = slices(dataset, batch_size)
     ok = isinstance(got, list) and all(isinstance(b, list) for b in got) and \
         sorted(got, key=lambda b: b[0] if b else -1) == expected
-    expect_true(impl.last_call, ok, f"the slices {expected} in any order", got,
-                "Every item should appear exactly once, in batches that are contiguous slices "
-                "dataset[start:start + batch_size]; shuffle the order of the batches, not the items.")
+    key = "checks.test_minibatches_cover_the_dataset_once_in_contiguous_slices"
+    expect_true(impl.last_call, ok, say(f"{key}.expected", slices=expected), got, say(f"{key}.detail"))
     expect_unmodified(impl, "minibatches")
 
 
@@ -211,6 +214,5 @@ def test_minibatches_shuffle_the_order_of_the_batches(impl, batch_size, count):
     orders = [impl.minibatches(dataset, batch_size, True) for _ in range(6)]
     firsts = {tuple(b[0] for b in order) for order in orders if isinstance(order, list) and all(order)}
     expect_true(impl.last_call, len(firsts) > 1 and any(o != in_order for o in orders),
-                "batches in a different random order on different calls", orders[0],
-                "With shuffle=True the order of the batches should change from call to call "
-                "(random.shuffle a list of batch starts).")
+                say("checks.test_minibatches_shuffle_the_order_of_the_batches.expected"), orders[0],
+                say("checks.test_minibatches_shuffle_the_order_of_the_batches.detail"))

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.expect import expect_number, expect_true, expect_vector
+from grader.text import say
 from kata_helpers import (no_underflow, different_lengths, expect_raises, expect_unmodified, fsum_scale, numbers,
                           same_length, vector_lists, vectors)
 
@@ -16,7 +17,8 @@ from kata_helpers import (no_underflow, different_lengths, expect_raises, expect
 def test_add_adds_corresponding_elements(impl, vw):
     v, w = vw
     got = impl.add(v, w)
-    expect_vector(impl.last_call, got, [a + b for a, b in zip(v, w)], "Each element should be v[i] + w[i].")
+    expect_vector(impl.last_call, got, [a + b for a, b in zip(v, w)],
+                  say("checks.test_add_adds_corresponding_elements"))
     expect_unmodified(impl, "add")
 
 
@@ -26,15 +28,14 @@ def test_add_is_commutative(impl, vw):
     v, w = vw
     first, second = impl.add(v, w), impl.add(w, v)
     expect_vector(impl.last_call, first, first if isinstance(first, list) and len(first) == len(v) else v,
-                  "add(v, w) should be a vector as long as v and w.", rel=float("inf"))
-    expect_vector(impl.last_call, second, first, "add(w, v) should equal add(v, w).")
+                  say("checks.test_add_is_commutative.length"), rel=float("inf"))
+    expect_vector(impl.last_call, second, first, say("checks.test_add_is_commutative.order"))
 
 
 @pytest.mark.grades("add")
 @given(different_lengths())
 def test_add_rejects_vectors_of_different_lengths(impl, vw):
-    expect_raises(impl, lambda: impl.add(*vw),
-                  "Vectors of different lengths cannot be added: raise an error (zip would silently drop items).")
+    expect_raises(impl, lambda: impl.add(*vw), say("checks.test_add_rejects_vectors_of_different_lengths"))
 
 
 # --- subtract ---------------------------------------------------------------------
@@ -43,7 +44,8 @@ def test_add_rejects_vectors_of_different_lengths(impl, vw):
 def test_subtract_subtracts_corresponding_elements(impl, vw):
     v, w = vw
     got = impl.subtract(v, w)
-    expect_vector(impl.last_call, got, [a - b for a, b in zip(v, w)], "Each element should be v[i] - w[i].")
+    expect_vector(impl.last_call, got, [a - b for a, b in zip(v, w)],
+                  say("checks.test_subtract_subtracts_corresponding_elements"))
     expect_unmodified(impl, "subtract")
 
 
@@ -51,13 +53,15 @@ def test_subtract_subtracts_corresponding_elements(impl, vw):
 @given(vectors())
 def test_subtract_of_a_vector_from_itself_is_zero(impl, v):
     got = impl.subtract(v, v)
-    expect_vector(impl.last_call, got, [0.0] * len(v), "A vector minus itself is the zero vector.")
+    expect_vector(impl.last_call, got, [0.0] * len(v),
+                  say("checks.test_subtract_of_a_vector_from_itself_is_zero"))
 
 
 @pytest.mark.grades("subtract")
 @given(different_lengths())
 def test_subtract_rejects_vectors_of_different_lengths(impl, vw):
-    expect_raises(impl, lambda: impl.subtract(*vw), "Vectors of different lengths cannot be subtracted: raise an error.")
+    expect_raises(impl, lambda: impl.subtract(*vw),
+                  say("checks.test_subtract_rejects_vectors_of_different_lengths"))
 
 
 # --- vector_sum -------------------------------------------------------------------
@@ -67,14 +71,14 @@ def test_vector_sum_sums_each_position(impl, vectors_):
     got = impl.vector_sum(vectors_)
     columns = list(zip(*vectors_))
     expect_vector(impl.last_call, got, [math.fsum(c) for c in columns],
-                  "Element i should be the sum of element i of every vector.", scales=[fsum_scale(c) for c in columns])
+                  say("checks.test_vector_sum_sums_each_position"), scales=[fsum_scale(c) for c in columns])
     expect_unmodified(impl, "vector_sum")
 
 
 @pytest.mark.grades("vector_sum")
 @given(st.just([]))
 def test_vector_sum_rejects_an_empty_list(impl, empty):
-    expect_raises(impl, lambda: impl.vector_sum(empty), "There is nothing to sum in an empty list: raise an error.")
+    expect_raises(impl, lambda: impl.vector_sum(empty), say("checks.test_vector_sum_rejects_an_empty_list"))
 
 
 @pytest.mark.grades("vector_sum")
@@ -82,7 +86,8 @@ def test_vector_sum_rejects_an_empty_list(impl, empty):
 def test_vector_sum_rejects_vectors_of_different_lengths(impl, twos, three, position):
     mixed = list(twos)
     mixed.insert(min(position, len(mixed)), three)
-    expect_raises(impl, lambda: impl.vector_sum(mixed), "All vectors must be the same length: raise an error.")
+    expect_raises(impl, lambda: impl.vector_sum(mixed),
+                  say("checks.test_vector_sum_rejects_vectors_of_different_lengths"))
 
 
 # --- scalar_multiply --------------------------------------------------------------
@@ -90,7 +95,8 @@ def test_vector_sum_rejects_vectors_of_different_lengths(impl, twos, three, posi
 @given(numbers, vectors())
 def test_scalar_multiply_scales_every_element(impl, c, v):
     got = impl.scalar_multiply(c, v)
-    expect_vector(impl.last_call, got, [c * x for x in v], "Each element should be c * v[i].")
+    expect_vector(impl.last_call, got, [c * x for x in v],
+                  say("checks.test_scalar_multiply_scales_every_element"))
     expect_unmodified(impl, "scalar_multiply")
 
 
@@ -98,7 +104,7 @@ def test_scalar_multiply_scales_every_element(impl, c, v):
 @given(vectors())
 def test_scalar_multiply_by_one_changes_nothing(impl, v):
     got = impl.scalar_multiply(1, v)
-    expect_vector(impl.last_call, got, v, "Multiplying by 1 should give the same vector back.")
+    expect_vector(impl.last_call, got, v, say("checks.test_scalar_multiply_by_one_changes_nothing"))
 
 
 # --- vector_mean ------------------------------------------------------------------
@@ -109,8 +115,8 @@ def test_vector_mean_averages_each_position(impl, vectors_):
     columns = list(zip(*vectors_))
     n = len(vectors_)
     expect_vector(impl.last_call, got, [math.fsum(c) / n for c in columns],
-                  f"Element i should be the average of element i over the {n} vector(s): divide by the number "
-                  f"of vectors.", scales=[fsum_scale(c) / n for c in columns])
+                  say("checks.test_vector_mean_averages_each_position", count=n),
+                  scales=[fsum_scale(c) / n for c in columns])
     expect_unmodified(impl, "vector_mean")
 
 
@@ -118,7 +124,8 @@ def test_vector_mean_averages_each_position(impl, vectors_):
 @given(vectors(), st.integers(1, 5))
 def test_vector_mean_of_copies_is_the_vector(impl, v, copies):
     got = impl.vector_mean([list(v) for _ in range(copies)])
-    expect_vector(impl.last_call, got, v, "The mean of identical vectors is that vector.", scales=[abs(x) for x in v])
+    expect_vector(impl.last_call, got, v, say("checks.test_vector_mean_of_copies_is_the_vector"),
+                  scales=[abs(x) for x in v])
 
 
 # --- dot ----------------------------------------------------------------------
@@ -128,7 +135,7 @@ def test_dot_sums_the_products(impl, vw):
     v, w = vw
     products = [a * b for a, b in zip(v, w)]
     got = impl.dot(v, w)
-    expect_number(impl.last_call, got, math.fsum(products), "dot(v, w) is v[0]*w[0] + v[1]*w[1] + ...",
+    expect_number(impl.last_call, got, math.fsum(products), say("checks.test_dot_sums_the_products"),
                   scale=fsum_scale(products))
     expect_unmodified(impl, "dot")
 
@@ -138,14 +145,14 @@ def test_dot_sums_the_products(impl, vw):
 def test_dot_is_symmetric(impl, vw):
     v, w = vw
     first, second = impl.dot(v, w), impl.dot(w, v)
-    expect_number(impl.last_call, second, first, "dot(w, v) should equal dot(v, w).",
+    expect_number(impl.last_call, second, first, say("checks.test_dot_is_symmetric"),
                   scale=fsum_scale([a * b for a, b in zip(v, w)]))
 
 
 @pytest.mark.grades("dot")
 @given(different_lengths())
 def test_dot_rejects_vectors_of_different_lengths(impl, vw):
-    expect_raises(impl, lambda: impl.dot(*vw), "The dot product needs vectors of the same length: raise an error.")
+    expect_raises(impl, lambda: impl.dot(*vw), say("checks.test_dot_rejects_vectors_of_different_lengths"))
 
 
 # --- sum_of_squares ----------------------------------------------------------------
@@ -153,7 +160,8 @@ def test_dot_rejects_vectors_of_different_lengths(impl, vw):
 @given(vectors())
 def test_sum_of_squares_squares_then_sums(impl, v):
     got = impl.sum_of_squares(v)
-    expect_number(impl.last_call, got, math.fsum(x * x for x in v), "sum_of_squares(v) is v[0]**2 + v[1]**2 + ...")
+    expect_number(impl.last_call, got, math.fsum(x * x for x in v),
+                  say("checks.test_sum_of_squares_squares_then_sums"))
     expect_unmodified(impl, "sum_of_squares")
 
 
@@ -163,7 +171,7 @@ def test_sum_of_squares_squares_then_sums(impl, v):
 def test_magnitude_is_the_euclidean_length(impl, v):
     got = impl.magnitude(v)
     expect_number(impl.last_call, got, math.sqrt(math.fsum(x * x for x in v)),
-                  "magnitude(v) is the square root of the sum of squares.")
+                  say("checks.test_magnitude_is_the_euclidean_length"))
     expect_unmodified(impl, "magnitude")
 
 
@@ -171,7 +179,7 @@ def test_magnitude_is_the_euclidean_length(impl, v):
 @given(st.floats(0, 1e3).map(no_underflow), st.floats(0, 1e3).map(no_underflow))
 def test_magnitude_of_a_right_triangle(impl, a, b):
     got = impl.magnitude([a, b])
-    expect_number(impl.last_call, got, math.hypot(a, b), "The length of [a, b] is the hypotenuse sqrt(a**2 + b**2).")
+    expect_number(impl.last_call, got, math.hypot(a, b), say("checks.test_magnitude_of_a_right_triangle"))
 
 
 # --- squared_distance -----------------------------------------------------------------
@@ -181,7 +189,7 @@ def test_squared_distance_sums_squared_differences(impl, vw):
     v, w = vw
     got = impl.squared_distance(v, w)
     expect_number(impl.last_call, got, math.fsum((a - b) ** 2 for a, b in zip(v, w)),
-                  "squared_distance(v, w) is (v[0]-w[0])**2 + (v[1]-w[1])**2 + ..., with no square root.",
+                  say("checks.test_squared_distance_sums_squared_differences"),
                   scale=math.fsum((abs(a) + abs(b)) ** 2 for a, b in zip(v, w)))
     expect_unmodified(impl, "squared_distance")
 
@@ -190,7 +198,7 @@ def test_squared_distance_sums_squared_differences(impl, vw):
 @given(vectors())
 def test_squared_distance_to_itself_is_zero(impl, v):
     got = impl.squared_distance(v, v)
-    expect_number(impl.last_call, got, 0.0, "A vector is at distance 0 from itself.")
+    expect_number(impl.last_call, got, 0.0, say("checks.test_squared_distance_to_itself_is_zero"))
 
 
 # --- distance ---------------------------------------------------------------------
@@ -200,7 +208,7 @@ def test_distance_is_the_length_of_the_difference(impl, vw):
     v, w = vw
     got = impl.distance(v, w)
     expect_number(impl.last_call, got, math.sqrt(math.fsum((a - b) ** 2 for a, b in zip(v, w))),
-                  "distance(v, w) is the square root of squared_distance(v, w).",
+                  say("checks.test_distance_is_the_length_of_the_difference"),
                   scale=math.sqrt(math.fsum((abs(a) + abs(b)) ** 2 for a, b in zip(v, w))))
     expect_unmodified(impl, "distance")
 
@@ -212,5 +220,5 @@ def test_distance_obeys_the_triangle_inequality(impl, uvw):
     uv, vw_, uw = impl.distance(u, v), impl.distance(v, w), impl.distance(u, w)
     slack = 1e-9 * (abs(uv) + abs(vw_) + 1) if all(isinstance(x, (int, float)) for x in (uv, vw_, uw)) else 0
     expect_true(impl.last_call, isinstance(uw, (int, float)) and uw <= uv + vw_ + slack,
-                f"at most {uv!r} + {vw_!r}", uw,
-                "Going from u to w directly is never longer than going through v.")
+                say("checks.test_distance_obeys_the_triangle_inequality.expected", first=uv, second=vw_), uw,
+                say("checks.test_distance_obeys_the_triangle_inequality.detail"))
