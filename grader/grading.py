@@ -52,7 +52,7 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
         run.load_error = describe_load_failure(spec, error.reply)
     except IsolationMissing:  # the machine, not the submission: the caller refuses to grade
         raise
-    except Exception as error:  # the grader's own failure on this submission: still a result, never a crash
+    except Exception:  # the grader's own failure on this submission: still a result, never a crash
         run.records = []
         run.load_error = say("load.grader_failed")
     finally:
