@@ -1,8 +1,9 @@
 """The report a person reads: points per function, the smallest failing input, and a hint."""
 import os
 import sys
-from typing import List, TextIO
+from typing import List, Optional, TextIO
 
+from ..config import Config
 from ..kata import catalog
 from ..result import Run
 from ..score import Line, max_total, score_lines, total
@@ -19,7 +20,7 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.on else text
 
 
-def render(run: Run, stream: TextIO = sys.stdout) -> str:
+def render(run: Run, stream: TextIO = sys.stdout, config: Optional[Config] = None) -> str:
     style = _Style(stream)
     out: List[str] = []
     versions = run.versions
@@ -34,7 +35,7 @@ def render(run: Run, stream: TextIO = sys.stdout) -> str:
     missing = run.missing
     for note in run.notes:
         out.append(f"Note: {note}")
-    lines = score_lines(run.records, run.only)
+    lines = score_lines(run.records, run.only, config)
     out.append("")
     heading = None
     for line in lines:
@@ -61,9 +62,9 @@ def render(run: Run, stream: TextIO = sys.stdout) -> str:
     return "\n".join(out) + "\n"
 
 
-def plain_text(run: Run) -> str:
+def plain_text(run: Run, config: Optional[Config] = None) -> str:
     """The report without colours, for files and platforms."""
-    return render(run, _NoTerminal())
+    return render(run, _NoTerminal(), config)
 
 
 class _NoTerminal:
