@@ -310,6 +310,7 @@ def learners(folder: Path, unpack_into: Optional[Path] = None) -> Tuple[List[Ent
                 passed_over.append((entry.name, "a .zip: batch grades zips only when it may unpack them"))
                 continue
             try:
+                Path(unpack_into).mkdir(parents=True, exist_ok=True)
                 unpacked = Path(tempfile.mkdtemp(prefix="zip-", dir=unpack_into)) / entry.name
                 entries.append(Entry(path.stem, extract_zip(path, unpacked)))
             except DiscoveryError as error:
