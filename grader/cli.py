@@ -66,8 +66,8 @@ def parser() -> argparse.ArgumentParser:
         "gradescope", help="build or run Gradescope's autograder", description="Gradescope's autograder."))
     _classroom_arguments(commands.add_parser(
         "classroom", help="build the GitHub Classroom starter repository",
-        description="Build the starter repository for GitHub Classroom: the committed stubs, a learner README "
-                    "and a workflow that installs this grader at a pinned commit."))
+        description="Build the starter repository for GitHub Classroom: the committed stubs, a learner "
+                    "README and a workflow that installs this grader at a pinned commit."))
     return p
 
 
@@ -123,7 +123,8 @@ def version_main() -> int:
     from .grading import versions
     from .platforms import pins
     installed = dict(versions(), **pins.versions())
-    print(f"gradient-descent-kata {pins.kata_version()}; " + ", ".join(f"{k} {v}" for k, v in installed.items()))
+    listed = ", ".join(f"{k} {v}" for k, v in installed.items())
+    print(f"gradient-descent-kata {pins.kata_version()}; {listed}")
     return 0
 
 
@@ -222,8 +223,8 @@ def batch_main(args) -> int:
             roster = read_roster(args.roster)
         except RosterError as error:
             p.error(str(error))
-    summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard, seed=args.seed,
-                              config=args.config, roster=roster)
+    summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard,
+                              seed=args.seed, config=args.config, roster=roster)
     print(f"Graded {summary['graded']} submission(s) in {summary['seconds']:.1f} s "
           f"({summary['skipped']} already done). Gradebook: {summary['gradebook']}")
     for path in summary.get("written", []):
@@ -236,8 +237,8 @@ def _gradescope_arguments(p: argparse.ArgumentParser) -> None:
     build = commands.add_parser("build", help="build the autograder zip to upload to Gradescope")
     build.add_argument("--out", metavar="PATH", type=Path, default=Path("autograder.zip"))
     build.add_argument("--allow-dirty", action="store_true",
-                       help="build even if exercises/ has uncommitted changes (the zip still gets the committed "
-                            "stubs)")
+                       help="build even if exercises/ has uncommitted changes (the zip still gets the "
+                            "committed stubs)")
     _config_argument(build)
     run = commands.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json "
                               "(what run_autograder calls)")
@@ -251,8 +252,8 @@ def _classroom_arguments(p: argparse.ArgumentParser) -> None:
     build.add_argument("--out", metavar="DIR", type=Path, required=True, help="a new, empty folder")
     build.add_argument("--repo", metavar="URL", help="the public address of this grader's repository "
                        "(default: this clone's origin); no token")
-    build.add_argument("--ref", metavar="COMMIT", help="the commit or tag the workflow installs (default: HEAD, "
-                       "which must be pushed there)")
+    build.add_argument("--ref", metavar="COMMIT", help="the commit or tag the workflow installs (default: "
+                       "HEAD, which must be pushed there)")
     build.add_argument("--allow-dirty", action="store_true",
                        help="build even if exercises/ has uncommitted changes (the starter still gets the "
                             "committed stubs)")

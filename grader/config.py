@@ -142,7 +142,8 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
     for name, value in data.get("points", {}).items():
         where = f"{path}: [points] {name}"
         if name not in points:
-            raise ConfigError(f"{where}: unknown function or experiment; the names are {', '.join(LINE_NAMES)}")
+            raise ConfigError(f"{where}: unknown function or experiment; the names are "
+                              f"{', '.join(LINE_NAMES)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: must be a number, got {type(value).__name__} {value!r}")
         if not math.isfinite(value) or value < 0:

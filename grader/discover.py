@@ -214,14 +214,15 @@ def extract_zip(path: Path, into: Path) -> Path:
         if len(members) > MAX_ZIP_MEMBERS:
             raise DiscoveryError(f"{name}: the zip holds more than {MAX_ZIP_MEMBERS} files")
         if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise DiscoveryError(f"{name}: the zip unpacks to more than {MAX_UNPACKED_BYTES // 1024 // 1024} MiB")
+            raise DiscoveryError(f"{name}: the zip unpacks to more than "
+                                 f"{MAX_UNPACKED_BYTES // 1024 // 1024} MiB")
         plan = []
         for member in members:
             parts = _member_parts(name, member)
             if parts is None:
                 continue
-            if member.file_size > MAX_FILE_BYTES * 8 or (
-                    member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1)):
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > MAX_FILE_BYTES * 8 or (member.file_size > 1024 * 1024 and ratio > MAX_RATIO):
                 raise DiscoveryError(f"{name}: {member.filename} unpacks to {member.file_size} bytes from "
                                      f"{member.compress_size}: refused as a zip bomb")
             plan.append((member, parts))
@@ -234,8 +235,8 @@ def extract_zip(path: Path, into: Path) -> Path:
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
-                         0o600)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(target, flags, 0o600)
             written = 0
             try:
                 with archive.open(member) as source:
@@ -246,10 +247,11 @@ def extract_zip(path: Path, into: Path) -> Path:
                         written += len(chunk)
                         unpacked += len(chunk)
                         if written > member.file_size or unpacked > MAX_UNPACKED_BYTES:
-                            raise DiscoveryError(f"{name}: {member.filename} unpacks to more than it declares: "
-                                                 f"refused as a zip bomb")
+                            raise DiscoveryError(f"{name}: {member.filename} unpacks to more than it "
+                                                 f"declares: refused as a zip bomb")
                         os.write(fd, chunk)
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError) as error:
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+                    OSError) as error:
                 raise DiscoveryError(f"{name}: {member.filename} cannot be unpacked ({error})") from None
             finally:
                 os.close(fd)

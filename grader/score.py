@@ -60,7 +60,8 @@ def score_lines(records: List[Record], only: Optional[List[str]] = None,
             continue
         mine = [r for r in records if r.experiment == experiment.name]
         earned = sum(worth[r.nodeid] for r in mine if r.passed)
-        lines.append(Line(experiment.name, experiment.title, points[experiment.name], round(earned, 2), mine, True))
+        lines.append(Line(experiment.name, experiment.title, points[experiment.name], round(earned, 2), mine,
+                          True))
     return lines
 
 

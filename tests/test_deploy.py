@@ -48,7 +48,8 @@ def test_the_defaults_are_the_catalogs_points():
 def test_a_config_changes_points_limits_and_visibility(tmp_path):
     path = tmp_path / "grader.toml"
     path.write_text('[points]\ndot = 20\nfit_sgd = 0\n[limits]\nmemory_mib = 256\n'
-                    '[visibility]\ndefault = "after_due_date"\nadd = "visible"\n[gradebook]\nassignment = "Kata 1"\n')
+                    '[visibility]\ndefault = "after_due_date"\nadd = "visible"\n'
+                    '[gradebook]\nassignment = "Kata 1"\n')
     config = load_config(path)
     assert config.max_score == 100 - 5 + 20 - 3
     assert config.worker_limits() == {"memory_bytes": 256 * 1024 * 1024}
@@ -133,7 +134,7 @@ def test_prairielearn_results_follow_the_documented_schema(configured):
     assert len(configured[1]["prairielearn"].read_bytes()) < 1024 * 1024
     for test in data["tests"]:
         assert set(test) <= {"name", "description", "points", "max_points", "message", "output", "images"}
-        assert isinstance(test["name"], str) and isinstance(test["message"], str) and isinstance(test["output"], str)
+        assert all(isinstance(test[key], str) for key in ("name", "message", "output"))
         assert 0 <= test["points"] <= test["max_points"]
     assert [t["name"] for t in data["tests"]] == RUNNERS
     assert sum(t["max_points"] for t in data["tests"]) == 120
@@ -187,7 +188,8 @@ def dirty_clone(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
     stub = clone / "exercises" / "linear_algebra.py"
-    stub.write_text(stub.read_text().replace('raise NotImplementedError("add")', "return [a + b for a, b in zip(v, w)]  # MY ANSWER"))
+    answer = "return [a + b for a, b in zip(v, w)]  # MY ANSWER"
+    stub.write_text(stub.read_text().replace('raise NotImplementedError("add")', answer))
     return clone
 
 
@@ -248,15 +250,16 @@ def test_the_classroom_starter_leaks_nothing_and_grades_correct_code_at_100(tmp_
     built = run_grader("classroom", "build", "--out", starter, "--repo", ROOT.as_uri(), "--ref", commit)
     assert built.returncode == 0, built.stderr
     files = sorted(p.relative_to(starter).as_posix() for p in starter.rglob("*") if p.is_file())
-    assert files == [".github/kata/build.json", ".github/kata/requirements.txt", ".github/workflows/classroom.yml",
-                     ".gitignore", "README.md", "exercises/__init__.py", "exercises/gradient_descent.py",
-                     "exercises/linear_algebra.py", "grader.toml"]
+    assert files == [".github/kata/build.json", ".github/kata/requirements.txt",
+                     ".github/workflows/classroom.yml", ".gitignore", "README.md", "exercises/__init__.py",
+                     "exercises/gradient_descent.py", "exercises/linear_algebra.py", "grader.toml"]
     everything = "\n".join((starter / f).read_text() for f in files)
     from grader import text
     for name in catalog.FUNCTION_NAMES:  # no hint ladder (the last steps are answers), no mistake bank
         assert text.hints(name)[-1] not in everything
-    stubs = "".join((ROOT / "exercises" / n).read_text() for n in ("linear_algebra.py", "gradient_descent.py"))
-    for name in ("linear_algebra.py", "gradient_descent.py"):  # no line of the answers that is not in the stubs
+    modules = ("linear_algebra.py", "gradient_descent.py")
+    stubs = "".join((ROOT / "exercises" / n).read_text() for n in modules)
+    for name in modules:  # no line of the answers that is not in the stubs
         answers = {line.strip() for line in (ROOT / "solutions" / name).read_text().splitlines()}
         leaked = {line for line in answers if len(line) > 12 and line not in stubs and line in everything}
         assert not leaked, leaked
@@ -276,9 +279,9 @@ def test_the_classroom_starter_leaks_nothing_and_grades_correct_code_at_100(tmp_
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     steps = _workflow_steps(workflow)
-    env = dict(os.environ, PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", RUNNER_TEMP=str(tmp_path / "rt"),
-               GITHUB_WORKSPACE=str(starter), GITHUB_OUTPUT=str(tmp_path / "github_output"),
-               KATA_REPO=ROOT.as_uri(), KATA_REF=commit)
+    env = dict(os.environ, PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+               RUNNER_TEMP=str(tmp_path / "rt"), GITHUB_WORKSPACE=str(starter),
+               GITHUB_OUTPUT=str(tmp_path / "github_output"), KATA_REPO=ROOT.as_uri(), KATA_REF=commit)
     env.pop("PYTHONPATH", None)
     (tmp_path / "rt").mkdir()
     for step in ("Install the grader", "Grade"):
@@ -373,7 +376,7 @@ def graded_class(tmp_path_factory):
     klass.mkdir()
     (klass / "alice.py").write_text(reference_source())  # id = file name
     (klass / "smith--john_1234_999_kata.py").write_text(mutant("dot-adds"))  # Canvas download name
-    for index, name in enumerate(("linear_algebra.py", "gradient_descent.py", "__init__.py")):  # several files
+    for index, name in enumerate(("linear_algebra.py", "gradient_descent.py", "__init__.py")):  # 3 files
         (klass / f"doe--jane-late_555_9{index}_{name}").write_text((ROOT / "solutions" / name).read_text())
     moodle = klass / "Bob Builder_77_assignsubmission_file_"
     moodle.mkdir()
@@ -457,7 +460,8 @@ def test_the_class_summary_shows_what_to_reteach(graded_class):
 def test_a_roster_without_an_identifier_is_refused(tmp_path):
     (tmp_path / "roster.csv").write_text("Name,Section\nAlice,A\n")
     (tmp_path / "class").mkdir()
-    result = run_grader("batch", tmp_path / "class", "--out", tmp_path / "out", "--roster", tmp_path / "roster.csv")
+    result = run_grader("batch", tmp_path / "class", "--out", tmp_path / "out",
+                        "--roster", tmp_path / "roster.csv")
     assert result.returncode == 2 and "no id or email column" in result.stderr
 
 
@@ -467,12 +471,13 @@ def test_configured_points_reach_the_gradebooks(tmp_path):
     (tmp_path / "grader.toml").write_text('[points]\nminibatches = 21\n[gradebook]\nassignment = "Kata"\n'
                                           "canvas_assignment_id = 4321\n")
     (tmp_path / "roster.csv").write_text("id,name,email\nalice,Alice Liddell,alice@uni.edu\n")
-    result = run_grader("batch", tmp_path / "class", "--out", tmp_path / "out", "--roster", tmp_path / "roster.csv",
-                        "--config", tmp_path / "grader.toml")
+    result = run_grader("batch", tmp_path / "class", "--out", tmp_path / "out",
+                        "--roster", tmp_path / "roster.csv", "--config", tmp_path / "grader.toml")
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader((tmp_path / "out" / "canvas.csv").open()))
     assert rows[0][-1] == "Kata (4321)" and rows[1][-1] == "112" and rows[2][-1] == "112"
-    assert json.loads((tmp_path / "out" / "learners" / "alice" / "results.json").read_text())["max_score"] == 112
+    results = json.loads((tmp_path / "out" / "learners" / "alice" / "results.json").read_text())
+    assert results["max_score"] == 112
 
 
 # --- the README is enough ---------------------------------------------------------------------

@@ -66,7 +66,7 @@ def test_gradescope_finds_an_exercises_folder_in_an_upload(autograder):
 
 def test_gradescope_writes_results_for_an_upload_with_no_code(autograder):
     data = run_autograder(autograder, {"essay.txt": "I did my best"})
-    assert data["score"] == 0 and "No Python file" in data["output"]
+    assert data["score"] == 0 and "no python file" in data["output"].lower()
 
 
 # --- Gradescope within its budget -----------------------------------------------------------
@@ -122,14 +122,13 @@ def test_a_full_grade_fits_gradescopes_container(autograder):
 
 
 def test_memory_exhaustion_costs_one_function_within_the_budget(autograder):
-    source = reference_source() + ("\ndef dot(v, w):\n    hog = []\n    while True:\n"
-                                   "        hog.append(bytearray(8 * 1024 * 1024))\n")
+    source = reference_source() + "\ndef dot(v, w):\n    hog = bytearray(1024 ** 3)\n    return 0.0\n"
     data, seconds, how = run_autograder_limited(autograder, {"mine.py": source})
     print(f"\nfull grade of a memory hog under {how}: {seconds:.1f} s")
     failed = {t["tags"][0] for t in data["tests"] if t["status"] == "failed" and len(t["tags"]) == 1}
     assert failed == {"dot"} and 80 < data["score"] < 100
-    assert any("512 MiB" in t["output"] or "memory" in t["output"] for t in data["tests"]
-               if t["status"] == "failed")
+    outputs = " ".join(t["output"] for t in data["tests"] if t["status"] == "failed")
+    assert "ran out of memory (the limit is 512 MiB)" in outputs, outputs[:2000]
 
 
 def python310():

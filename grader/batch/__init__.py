@@ -35,7 +35,8 @@ __all__ = ["run_batch", "parse_shard", "gradebook"]
 
 
 def run_batch(folder: Path, out: Path, jobs: int = 0, shard_spec: Optional[str] = None, seed: int = 0,
-              progress=sys.stderr, config: Optional[Config] = None, roster: Optional[List[Learner]] = None) -> Dict:
+              progress=sys.stderr, config: Optional[Config] = None,
+              roster: Optional[List[Learner]] = None) -> Dict:
     """Grade every (remaining) submission of folder into out; returns counts, timings and files written."""
     config = config or Config()
     out.mkdir(parents=True, exist_ok=True)

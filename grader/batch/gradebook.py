@@ -105,7 +105,8 @@ def gradebook(out: Path, entries: Sequence[Entry], passed_over: Sequence[Tuple[s
     path = out / "grades.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["learner", "name", "email", "section", "total", *COLUMNS, "status", "reason", "source"])
+        writer.writerow(["learner", "name", "email", "section", "total", *COLUMNS,
+                         "status", "reason", "source"])
         for row in table:
             person = row.person or Learner(id=row.learner)
             scores = [_fmt(row.points.get(c, 0.0)) if row.run else "" for c in COLUMNS]

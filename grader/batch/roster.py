@@ -50,8 +50,10 @@ COLUMNS = {
 }
 MAX_ROSTER_BYTES = 4 * 1024 * 1024
 
-CANVAS = re.compile(r"^(?P<name>.+?)(?:[-_ ]late)?_(?P<user>\d+)_(?P<file>\d+)_(?P<original>.+)$", re.IGNORECASE)
-MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assign(?:submission|feedback)_[a-z]+_?$", re.IGNORECASE)
+CANVAS = re.compile(r"^(?P<name>.+?)(?:[-_ ]late)?_(?P<user>\d+)_(?P<file>\d+)_(?P<original>.+)$",
+                    re.IGNORECASE)
+MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assign(?:submission|feedback)_[a-z]+_?$",
+                    re.IGNORECASE)
 
 
 class RosterError(ValueError):
@@ -86,7 +88,8 @@ def read_roster(path: Path) -> List[Learner]:
     except OSError as error:
         raise RosterError(f"{path}: cannot be read ({error.strerror or error})") from None
     if len(raw) > MAX_ROSTER_BYTES:
-        raise RosterError(f"{path}: larger than {MAX_ROSTER_BYTES // 1024 // 1024} MiB; is it the class list?")
+        raise RosterError(f"{path}: larger than {MAX_ROSTER_BYTES // 1024 // 1024} MiB; is it the class "
+                          f"list?")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -221,7 +224,8 @@ def assign(entries: List[Entry], roster: Optional[List[Learner]], staging: Path
 
 def _together(key: str, items: List[Tuple[Entry, Parsed]], staging: Path) -> Path:
     """One folder holding a learner's Canvas files under their original names."""
-    folder = Path(tempfile.mkdtemp(prefix="canvas-", dir=staging)) / f"{items[0][1].name}_{items[0][1].user_id}"
+    first = items[0][1]
+    folder = Path(tempfile.mkdtemp(prefix="canvas-", dir=staging)) / f"{first.name}_{first.user_id}"
     folder.mkdir()
     for entry, _ in items:
         original = CANVAS.match(entry.path.name).group("original")

@@ -39,8 +39,10 @@ def pass_rates(table: List[Row]) -> List[Tuple[str, float]]:
     graded = _graded(table)
     rates = []
     for name in COLUMNS:
-        passed = sum(1 for row in graded
-                     if (mine := [r for r in row.run.records if r.graded == name]) and all(r.passed for r in mine))
+        passed = 0
+        for row in graded:
+            mine = [r for r in row.run.records if r.graded == name]
+            passed += bool(mine) and all(r.passed for r in mine)
         rates.append((name, passed / len(graded) if graded else 0.0))
     return rates
 
@@ -62,8 +64,10 @@ def text(table: List[Row], config: Optional[Config] = None) -> str:
     totals = sorted(row.total or 0.0 for row in graded)
     if not totals:
         return "\n".join(out + ["No submission was graded."]) + "\n"
-    median = totals[len(totals) // 2] if len(totals) % 2 else (totals[len(totals) // 2 - 1] + totals[len(totals) // 2]) / 2
-    out += ["", f"Totals (out of {config.max_score:g}), {len(totals)} graded: mean {sum(totals) / len(totals):.1f}, "
+    middle = len(totals) // 2
+    median = totals[middle] if len(totals) % 2 else (totals[middle - 1] + totals[middle]) / 2
+    mean = sum(totals) / len(totals)
+    out += ["", f"Totals (out of {config.max_score:g}), {len(totals)} graded: mean {mean:.1f}, "
                 f"median {median:g}, lowest {totals[0]:g}, highest {totals[-1]:g}"]
     peak = max(count for _, _, count in histogram(totals, config.max_score)) or 1
     for low, high, count in histogram(totals, config.max_score):
@@ -74,7 +78,7 @@ def text(table: List[Row], config: Optional[Config] = None) -> str:
     common = mistakes(table)
     out += ["", "Most common named mistakes (learners):"]
     out += [f"  {count:>3}  {mistake}" for mistake, count in common] or ["  none matched the mistake bank"]
-    out += ["", f"Slowest submissions (seconds to grade):"]
+    out += ["", "Slowest submissions (seconds to grade):"]
     for row in sorted(graded, key=lambda r: r.run.seconds, reverse=True)[:SLOWEST]:
         out.append(f"  {row.run.seconds:>6.1f}  {row.learner}")
     return "\n".join(out) + "\n"

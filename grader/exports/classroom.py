@@ -35,8 +35,8 @@ def runner_results(run: Run, config: Optional[Config] = None) -> Dict[str, Dict]
         share = line.max_points / len(line.records) if line.records else 0.0
         for record in line.records:
             message = "\n".join(explain(record.failure, record.function, missing)) if record.failure else ""
-            tests.append(_test(record.test, "pass" if record.passed else "fail", share if record.passed else 0,
-                               message))
+            passed = record.passed
+            tests.append(_test(record.test, "pass" if passed else "fail", share if passed else 0, message))
         if not tests:  # nothing could run (the submission did not load)
             tests = [_test(line.name, "error", 0, run.load_error or "not run")]
         status = "pass" if all(t["status"] == "pass" for t in tests) else (

@@ -60,5 +60,6 @@ def write(run: Run, path: Path, config: Optional[Config] = None) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(results(run, config), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(results(run, config), indent=2, ensure_ascii=False) + "\n"
+    temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)

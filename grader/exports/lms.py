@@ -58,7 +58,8 @@ def canvas_column(assignment: str, assignment_id: int = 0) -> str:
     return f"{assignment} ({assignment_id})" if assignment_id else assignment
 
 
-def write_canvas(path: Path, grades: List[Grade], assignment: str, max_score: float, assignment_id: int = 0) -> Path:
+def write_canvas(path: Path, grades: List[Grade], assignment: str, max_score: float,
+                 assignment_id: int = 0) -> Path:
     with Path(path).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(CANVAS_HEADER + [canvas_column(assignment, assignment_id)])

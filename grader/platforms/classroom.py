@@ -37,7 +37,7 @@ from . import pins, pristine
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 RUNNERS = tuple(catalog.FUNCTION_NAMES) + tuple(e.name for e in catalog.EXPERIMENTS)
 
-WORKFLOW = """# GitHub Classroom autograding for the gradient-descent kata (built by `python -m grader classroom build`).
+WORKFLOW = """# GitHub Classroom autograding for the gradient-descent kata (python -m grader classroom build).
 # The grader comes from one pinned commit of {repo}, with pinned
 # versions of pytest and Hypothesis (.github/kata/requirements.txt): the same inputs, the same grades,
 # every run. These grades are formative: the runner is the learner's (see the instructor's README).
@@ -67,7 +67,7 @@ jobs:
           python -m pip install -q -r .github/kata/requirements.txt -e "$RUNNER_TEMP/kata"
       - name: Grade
         id: kata
-        run: python -m grader "$GITHUB_WORKSPACE/exercises" --config grader.toml --classroom "$GITHUB_OUTPUT" || true
+        run: python -m grader exercises/ --config grader.toml --classroom "$GITHUB_OUTPUT" || true
       - name: Report to GitHub Classroom
         uses: {reporter}
         env:
@@ -79,7 +79,8 @@ jobs:
 
 def workflow(repo: str, ref: str) -> str:
     major, minor = pins.minimum_python()
-    env = "\n".join(f'          {name.upper()}_RESULTS: "${{{{ steps.kata.outputs.{name} }}}}"' for name in RUNNERS)
+    env = "\n".join(f'          {name.upper()}_RESULTS: "${{{{ steps.kata.outputs.{name} }}}}"'
+                    for name in RUNNERS)
     return WORKFLOW.format(repo=repo, ref=ref, python=f"{major}.{minor}", reporter=REPORTER, env=env,
                            runners=",".join(RUNNERS))
 
@@ -96,8 +97,8 @@ def readme(repo: str, ref: str) -> str:
 def default_repo() -> Optional[str]:
     """The instructor's clone's `origin`, as an https address, if there is one."""
     try:
-        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "remote", "get-url", "origin"], capture_output=True,
-                             text=True, timeout=30)
+        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "remote", "get-url", "origin"],
+                             capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
     url = out.stdout.strip()
@@ -131,7 +132,8 @@ def build(out: Path, repo: Optional[str] = None, ref: Optional[str] = None, conf
     if ref == pristine.commit() and pristine.changes("grader") + pristine.changes("solutions"):
         notes.append("warning: grader/ or solutions/ have uncommitted changes; the workflow installs commit "
                      f"{ref}, without them")
-    notes.append(f"the workflow installs commit {ref} of {repo}: push that commit there before learners start")
+    notes.append(f"the workflow installs commit {ref} of {repo}: push that commit there before learners "
+                 f"start")
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty: give a new folder for the starter")

@@ -80,8 +80,8 @@ def refuse_if_dirty(allow_dirty: bool, folder: str = STUBS, root: Path = PROJECT
         return None
     listed = ", ".join(edited[:5]) + (", ..." if len(edited) > 5 else "")
     if not allow_dirty:
-        raise NotPristine(f"{folder}/ has uncommitted changes ({listed}). Builds take the committed stubs, so "
-                          f"these edits (your own answers?) would be left out: commit them if learners should "
-                          f"get them, or restore them (git restore {folder} && git clean -fd {folder}), or pass "
-                          f"--allow-dirty to build from the committed stubs anyway.")
+        raise NotPristine(f"{folder}/ has uncommitted changes ({listed}). Builds take the committed stubs, "
+                          f"so these edits (your own answers?) would be left out: commit them if learners "
+                          f"should get them, or restore them (git restore {folder} && git clean -fd "
+                          f"{folder}), or pass --allow-dirty to build from the committed stubs anyway.")
     return f"warning: {folder}/ has uncommitted changes ({listed}); built from the committed stubs instead."
