@@ -72,7 +72,8 @@ def test_gradescope_writes_results_for_an_upload_with_no_code(autograder):
 # --- Gradescope within its budget -----------------------------------------------------------
 
 def _cgroup_v1_writable() -> bool:
-    return all(os.access(f"/sys/fs/cgroup/{c}", os.W_OK) and os.path.exists(f"/sys/fs/cgroup/{c}/cgroup.procs")
+    return all(os.access(f"/sys/fs/cgroup/{c}", os.W_OK)
+               and os.path.exists(f"/sys/fs/cgroup/{c}/cgroup.procs")
                for c in ("cpu", "memory"))
 
 
@@ -86,7 +87,8 @@ def gradescope_limits(command):
         script = (f"c=/sys/fs/cgroup/cpu/{name}; m=/sys/fs/cgroup/memory/{name}; mkdir $c $m || exit 90; "
                   f"echo 100000 > $c/cpu.cfs_period_us && echo 50000 > $c/cpu.cfs_quota_us && "
                   f"echo {768 * 1000 * 1000} > $m/memory.limit_in_bytes || exit 91; "
-                  f"(echo $BASHPID > $c/cgroup.procs && echo $BASHPID > $m/cgroup.procs && exec \"$@\"); rc=$?; "
+                  f"(echo $BASHPID > $c/cgroup.procs && echo $BASHPID > $m/cgroup.procs && "
+                  f"exec \"$@\"); rc=$?; "
                   f"rmdir $c $m 2>/dev/null; exit $rc")
         return ["bash", "-c", script, "_", *command], "cgroups: 0.5 CPU, 768 MB"
     if shutil.which("taskset") and shutil.which("prlimit"):
@@ -142,18 +144,18 @@ def python310():
     return None
 
 
-@pytest.mark.skipif(python310() is None, reason="no Python 3.10 interpreter here (the vermin check still runs)")
+@pytest.mark.skipif(python310() is None, reason="no Python 3.10 here (test_deploy's vermin check still runs)")
 def test_the_grader_runs_on_python_3_10(autograder, tmp_path):
     """Gradescope's default image has Python 3.10. The pinned Hypothesis may need a newer Python
     (setup.sh then installs one); the grader itself must still run on 3.10."""
     venv = tmp_path / "py310"
     subprocess.run([str(python310()), "-m", "venv", str(venv)], check=True, timeout=300)
-    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-e", str(ROOT)], capture_output=True,
-                             text=True, timeout=1200)
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-e", str(ROOT)],
+                             capture_output=True, text=True, timeout=1200)
     assert install.returncode == 0, install.stderr[-3000:]
     python = venv / "bin" / "python"
-    graded = subprocess.run([str(python), "-m", "grader", "solutions", "--quiet"], capture_output=True, text=True,
-                            cwd=ROOT, timeout=600)
+    graded = subprocess.run([str(python), "-m", "grader", "solutions", "--quiet"], capture_output=True,
+                            text=True, cwd=ROOT, timeout=600)
     assert graded.stdout.strip() == "100/100", graded.stderr[-3000:]
     dot_adds = submission_source(next(m for m in MUTANTS if m.id == "dot-adds"))
     data, _, _ = run_autograder_limited(autograder, {"mine.py": dot_adds}, python=python)
