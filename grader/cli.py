@@ -32,11 +32,12 @@ examples:
   python -m grader notebook               build the learner notebook (--solutions: the answer key)
   python -m grader batch SUBMISSIONS --out DIR   grade a class into DIR/grades.csv
   python -m grader gradescope build       the Gradescope autograder zip
+  python -m grader classroom build --out DIR     the GitHub Classroom starter repository
   python -m grader grade batch            grade a folder named like a command (or ./batch)
 """
 
 
-COMMANDS = ("grade", "notebook", "batch", "gradescope")
+COMMANDS = ("grade", "notebook", "batch", "gradescope", "classroom")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +50,7 @@ def parser() -> argparse.ArgumentParser:
     """The whole command line: `grade` (the default), `notebook`, `batch`, `gradescope`."""
     p = _Parser(prog="python -m grader", description=DESCRIPTION, epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="store_true", help="print the versions grades depend on, and exit")
     commands = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _grade_arguments(commands.add_parser(
         "grade", help="grade TARGET (the default: `python -m grader TARGET` means `grade TARGET`)",
@@ -63,7 +65,16 @@ def parser() -> argparse.ArgumentParser:
                     "again to resume an interrupted run."))
     _gradescope_arguments(commands.add_parser(
         "gradescope", help="build or run Gradescope's autograder", description="Gradescope's autograder."))
+    _classroom_arguments(commands.add_parser(
+        "classroom", help="build the GitHub Classroom starter repository",
+        description="Build the starter repository for GitHub Classroom: the committed stubs, a learner "
+                    "README and a workflow that installs this grader at a pinned commit."))
     return p
+
+
+def _config_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="PATH", type=Path,
+                   help="the instructor's grader.toml (default: ./grader.toml if there is one)")
 
 
 def _grade_arguments(p: argparse.ArgumentParser) -> None:
@@ -84,9 +95,12 @@ def _grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--watch", action="store_true", help="grade again every time a file of TARGET is saved")
     p.add_argument("--plot", metavar="DIR", type=Path,
                    help="write PNG plots of the experiments, yours against the reference (needs matplotlib)")
+    p.add_argument("--prairielearn", metavar="PATH", type=Path,
+                   help="also write PrairieLearn's external-grader results.json here")
     p.add_argument("--quiet", action="store_true", help="print only the total")
     p.add_argument("--require", metavar="LAYERS", help="refuse to grade (exit 2) unless these isolation layers are "
                    "in force: namespaces, landlock, comma-separated (or set GRADER_REQUIRE)")
+    _config_argument(p)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -103,12 +117,30 @@ def _main(argv: Optional[List[str]]) -> int:
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv.insert(0, "grade")  # a bare TARGET means grade it
     args = parser().parse_args(argv)
+    if args.version:
+        return version_main()
     if args.command is None:
         parser().print_help(sys.stderr)
         sys.stderr.write("\npython -m grader: error: give a TARGET to grade, or a COMMAND.\n")
         return 2
+    if hasattr(args, "config"):
+        from .config import ConfigError, load_config
+        try:
+            args.config = load_config(args.config)
+        except ConfigError as error:
+            sys.stderr.write(f"python -m grader: error: {error}\n")
+            return 2
     return {"grade": grade_main, "notebook": notebook_main, "batch": batch_main,
-            "gradescope": gradescope_main}[args.command](args)
+            "gradescope": gradescope_main, "classroom": classroom_main}[args.command](args)
+
+
+def version_main() -> int:
+    from .grading import versions
+    from .platforms import pins
+    installed = dict(versions(), **pins.versions())
+    listed = ", ".join(f"{k} {v}" for k, v in installed.items())
+    print(f"gradient-descent-kata {pins.kata_version()}; {listed}")
+    return 0
 
 
 def grade_main(args) -> int:
@@ -134,22 +166,26 @@ def grade_once(args) -> int:
     from .exports import gradescope, junit, terminal
     from .score import max_total, score_lines, total
 
-    run = grade(args.target, seed=args.seed, only=args.only)
+    config = args.config
+    run = grade(args.target, seed=args.seed, only=args.only, config=config)
     if args.json:
-        gradescope.write(run, args.json)
+        gradescope.write(run, args.json, config)
     if args.junit:
         junit.write(run, args.junit)
     if args.classroom:
         from .exports import classroom
-        classroom.write_outputs(run, args.classroom)
+        classroom.write_outputs(run, args.classroom, config)
+    if args.prairielearn:
+        from .exports import prairielearn
+        prairielearn.write(run, args.prairielearn, config)
     if run.load_error:
-        sys.stderr.write(terminal.render(run, sys.stderr, verbose=args.verbose))
+        sys.stderr.write(terminal.render(run, sys.stderr, verbose=args.verbose, config=config))
         return 2
-    lines = score_lines(run.records, run.only)
+    lines = score_lines(run.records, run.only, config)
     if args.quiet:
         print(f"{total(lines):g}/{max_total(lines):g}")
     else:
-        sys.stdout.write(terminal.render(run, sys.stdout, verbose=args.verbose))
+        sys.stdout.write(terminal.render(run, sys.stdout, verbose=args.verbose, config=config))
     passed = run.passed
     if args.hint:
         show_hints(args.target, args.hint, passed)
@@ -188,6 +224,10 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shard", metavar="I/N", help="grade only shard I of N (1-based), to share a class "
                    "between machines")
     p.add_argument("--seed", metavar="N", type=int, default=0, help="as for a single grading")
+    p.add_argument("--roster", metavar="CSV", type=Path,
+                   help="the class list (id, name, email, section): map submissions to learners, list those "
+                        "who handed in nothing, and write the Canvas and Moodle gradebooks")
+    _config_argument(p)
 
 
 def batch_main(args) -> int:
@@ -200,9 +240,19 @@ def batch_main(args) -> int:
             batch.parse_shard(args.shard)
         except ValueError as error:
             p.error(str(error))
-    summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard, seed=args.seed)
+    roster = None
+    if args.roster:
+        from .batch.roster import RosterError, read_roster
+        try:
+            roster = read_roster(args.roster)
+        except RosterError as error:
+            p.error(str(error))
+    summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard,
+                              seed=args.seed, config=args.config, roster=roster)
     print(f"Graded {summary['graded']} submission(s) in {summary['seconds']:.1f} s "
           f"({summary['skipped']} already done). Gradebook: {summary['gradebook']}")
+    for path in summary.get("written", []):
+        print(f"Wrote {path}")
     return 0
 
 
@@ -210,9 +260,43 @@ def _gradescope_arguments(p: argparse.ArgumentParser) -> None:
     commands = p.add_subparsers(dest="action", required=True, metavar="build|run", parser_class=_Parser)
     build = commands.add_parser("build", help="build the autograder zip to upload to Gradescope")
     build.add_argument("--out", metavar="PATH", type=Path, default=Path("autograder.zip"))
+    build.add_argument("--allow-dirty", action="store_true",
+                       help="build even if exercises/ has uncommitted changes (the zip still gets the "
+                            "committed stubs)")
+    _config_argument(build)
     run = commands.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json "
                               "(what run_autograder calls)")
     run.add_argument("--root", metavar="ROOT", type=Path, default=Path("/autograder"))
+    _config_argument(run)
+
+
+def _classroom_arguments(p: argparse.ArgumentParser) -> None:
+    commands = p.add_subparsers(dest="action", required=True, metavar="build", parser_class=_Parser)
+    build = commands.add_parser("build", help="write the starter repository into DIR")
+    build.add_argument("--out", metavar="DIR", type=Path, required=True, help="a new, empty folder")
+    build.add_argument("--repo", metavar="URL", help="the public address of this grader's repository "
+                       "(default: this clone's origin); no token")
+    build.add_argument("--ref", metavar="COMMIT", help="the commit or tag the workflow installs (default: "
+                       "HEAD, which must be pushed there)")
+    build.add_argument("--allow-dirty", action="store_true",
+                       help="build even if exercises/ has uncommitted changes (the starter still gets the "
+                            "committed stubs)")
+    _config_argument(build)
+
+
+def classroom_main(args) -> int:
+    from .platforms import classroom
+    from .platforms.pristine import NotPristine
+    try:
+        out, notes = classroom.build(args.out, repo=args.repo, ref=args.ref, config=args.config,
+                                     allow_dirty=args.allow_dirty)
+    except (NotPristine, ValueError, FileExistsError) as error:
+        sys.stderr.write(f"python -m grader classroom build: error: {error}\n")
+        return 2
+    for note in notes:
+        print(note)
+    print(f"Wrote the starter repository {out}: push it to GitHub and make it the assignment's template.")
+    return 0
 
 
 def _notebook_arguments(p: argparse.ArgumentParser) -> None:
@@ -223,10 +307,18 @@ def _notebook_arguments(p: argparse.ArgumentParser) -> None:
 
 def gradescope_main(args) -> int:
     from .platforms import gradescope as autograder
+    from .platforms.pristine import NotPristine
     if args.action == "build":
-        print(f"Wrote {autograder.build(args.out)}: upload it as the autograder of a Gradescope assignment.")
+        try:
+            out, notes = autograder.build(args.out, args.config, allow_dirty=args.allow_dirty)
+        except NotPristine as error:
+            sys.stderr.write(f"python -m grader gradescope build: error: {error}\n")
+            return 2
+        for note in notes:
+            print(note)
+        print(f"Wrote {out}: upload it as the autograder of a Gradescope assignment.")
         return 0
-    return autograder.run(args.root)
+    return autograder.run(args.root, args.config)
 
 
 def notebook_main(args) -> int:

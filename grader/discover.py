@@ -8,6 +8,8 @@ It only reads; load.py parses what it returns, and nothing here runs any of it.
 """
 import os
 import stat
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -172,6 +174,104 @@ def _folder(root: Path, label: str) -> Found:
     return found
 
 
+# --- zip uploads -----------------------------------------------------------------
+
+MAX_ZIP_BYTES = 64 * 1024 * 1024  # a zip upload, as stored
+MAX_ZIP_MEMBERS = 2000
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # everything it holds, unpacked
+MAX_RATIO = 200  # a member that unpacks to more than 200 times its size (and 1 MiB) is a bomb
+ZIP_SUFFIXES = (".zip",)
+
+
+def extract_zip(path: Path, into: Path) -> Path:
+    """Unpack the zip upload at path into the new folder `into`; returns it. Raises DiscoveryError.
+
+    Safe against hostile archives: no member may be absolute, climb out with `..`, or be a
+    link (they are refused, not skipped: such an upload is not a learner's work); the
+    number of members, the declared sizes and the bytes actually unpacked are bounded,
+    and so is each member's compression ratio (zip bombs). Folders no learner means to
+    hand in (__MACOSX, caches) are left out. Nothing unpacked is run here.
+    """
+    name = path.name
+    try:
+        info = os.lstat(path)
+    except OSError as error:
+        raise DiscoveryError(f"{name}: cannot be read ({error.strerror or error})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DiscoveryError(f"{name}: not an ordinary file")
+    if info.st_size > MAX_ZIP_BYTES:
+        raise DiscoveryError(f"{name}: the zip is larger than {MAX_ZIP_BYTES // 1024 // 1024} MiB")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise DiscoveryError(f"{name}: not a readable zip file ({error})") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise DiscoveryError(f"{name}: the zip holds more than {MAX_ZIP_MEMBERS} files")
+        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+            raise DiscoveryError(f"{name}: the zip unpacks to more than "
+                                 f"{MAX_UNPACKED_BYTES // 1024 // 1024} MiB")
+        plan = []
+        for member in members:
+            parts = _member_parts(name, member)
+            if parts is None:
+                continue
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > MAX_FILE_BYTES * 8 or (member.file_size > 1024 * 1024 and ratio > MAX_RATIO):
+                raise DiscoveryError(f"{name}: {member.filename} unpacks to {member.file_size} bytes from "
+                                     f"{member.compress_size}: refused as a zip bomb")
+            plan.append((member, parts))
+        into = Path(into)
+        into.mkdir(parents=True, exist_ok=False)
+        unpacked = 0
+        for member, parts in plan:
+            target = into.joinpath(*parts)
+            if member.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(target, flags, 0o600)
+            written = 0
+            try:
+                with archive.open(member) as source:
+                    while True:  # the declared size may lie: count what actually comes out
+                        chunk = source.read(1 << 16)
+                        if not chunk:
+                            break
+                        written += len(chunk)
+                        unpacked += len(chunk)
+                        if written > member.file_size or unpacked > MAX_UNPACKED_BYTES:
+                            raise DiscoveryError(f"{name}: {member.filename} unpacks to more than it "
+                                                 f"declares: refused as a zip bomb")
+                        os.write(fd, chunk)
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+                    OSError) as error:
+                raise DiscoveryError(f"{name}: {member.filename} cannot be unpacked ({error})") from None
+            finally:
+                os.close(fd)
+    return into
+
+
+def _member_parts(name: str, member: zipfile.ZipInfo) -> Optional[List[str]]:
+    """The safe relative path of a member as parts, None to leave it out; raises for a hostile one."""
+    raw = member.filename.replace("\\", "/")
+    mode = member.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise DiscoveryError(f"{name}: {member.filename} is a symbolic link; hand in the files themselves")
+    if raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
+        raise DiscoveryError(f"{name}: {member.filename} has an absolute path: refused")
+    parts = [p for p in raw.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise DiscoveryError(f"{name}: {member.filename} climbs out of the zip with '..': refused")
+    if not parts or any(p in SKIPPED_FOLDERS or p.startswith("._") for p in parts):
+        return None
+    if len(parts) > MAX_DEPTH or any("\0" in p for p in parts):
+        raise DiscoveryError(f"{name}: {member.filename}: too deep or a strange name")
+    return parts
+
+
 # --- a class of learners --------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -182,10 +282,12 @@ class Entry:
     path: Path
 
 
-def learners(folder: Path) -> Tuple[List[Entry], List[Tuple[str, str]]]:
+def learners(folder: Path, unpack_into: Optional[Path] = None) -> Tuple[List[Entry], List[Tuple[str, str]]]:
     """The learners' entries of a class folder, sorted by name, and (entry name, why) for entries passed over.
 
-    Each .py file, notebook or folder is one learner, named after the entry.
+    Each .py file, notebook or folder is one learner, named after the entry. A .zip is
+    one learner too when unpack_into is given: it is unpacked there (extract_zip) and
+    its folder graded; otherwise, or if it is refused, it is passed over with the reason.
     Two entries with the same learner name (carol.py and carol.ipynb) are both
     passed over with a reason: which one counts is the instructor's call.
     """
@@ -201,6 +303,16 @@ def learners(folder: Path) -> Tuple[List[Entry], List[Tuple[str, str]]]:
             entries.append(Entry(entry.name, path))
         elif path.suffix in SOURCE_SUFFIXES and entry.is_file(follow_symlinks=False):
             entries.append(Entry(path.stem, path))
+        elif path.suffix.lower() in ZIP_SUFFIXES and entry.is_file(follow_symlinks=False):
+            if unpack_into is None:
+                passed_over.append((entry.name, "a .zip: batch grades zips only when it may unpack them"))
+                continue
+            try:
+                Path(unpack_into).mkdir(parents=True, exist_ok=True)
+                unpacked = Path(tempfile.mkdtemp(prefix="zip-", dir=unpack_into)) / entry.name
+                entries.append(Entry(path.stem, extract_zip(path, unpacked)))
+            except DiscoveryError as error:
+                passed_over.append((entry.name, str(error)))
         else:
             passed_over.append((entry.name, "not a .py file, a notebook or a folder"))
     by_name: Dict[str, List[Entry]] = {}

@@ -29,15 +29,15 @@ def versions() -> Dict[str, str]:
 
 
 def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process: Optional[bool] = False,
-          golden: Optional[Dict] = None) -> Run:
+          golden: Optional[Dict] = None, config=None) -> Run:
     """Grade `spec` (see discover.locate). Never raises for a bad submission: a Run with
-    load_error says what went wrong."""
+    load_error says what went wrong. config (grader/config.py) sets the worker's limits."""
     started = time.monotonic()
     run = Run(label=spec, seed=seed, only=only)
     target = None
     try:
         # The worker loads the submission while this process imports pytest and Hypothesis.
-        target = open_target(spec, in_process, wait=False)
+        target = open_target(spec, in_process, wait=False, config=config)
         import pytest  # noqa: F401
 
         from . import plugin  # noqa: F401

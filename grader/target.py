@@ -99,10 +99,11 @@ class InProcessTarget(Target):
 
 
 class SandboxTarget(Target):
-    def __init__(self, submission: Submission, total_seconds: float = 300, wait: bool = True):
+    def __init__(self, submission: Submission, total_seconds: float = 300, wait: bool = True,
+                 limits: Optional[Dict[str, int]] = None, cpu_seconds: int = 300):
         self.submission, self.label = submission, submission.label
         self.worker = Worker(submission.files, submission.kind, list(catalog.FUNCTION_NAMES), call_reference,
-                             total_seconds=total_seconds)
+                             total_seconds=total_seconds, limits=limits, cpu_seconds=cpu_seconds)
         self.worker.start(wait=False)
         if wait:
             self.ready()
@@ -129,17 +130,20 @@ class SandboxTarget(Target):
         self.worker.close()
 
 
-def open_target(spec: str, in_process: Optional[bool] = None, wait: bool = True) -> Target:
+def open_target(spec: str, in_process: Optional[bool] = None, wait: bool = True, config=None) -> Target:
     """Open `solutions`, `exercises` or a path. Raises DiscoveryError (load.LoadError) or LoadFailed.
 
     The solutions run in-process unless in_process is False; anything else runs in
-    the sandbox unless in_process is True.
+    the sandbox unless in_process is True, under config's limits (grader/config.py).
     """
     submission = load_submission(spec)
     if in_process is None:
         in_process = spec == "solutions"
     if not in_process:
-        return SandboxTarget(submission, wait=wait)
+        if config is None:
+            return SandboxTarget(submission, wait=wait)
+        return SandboxTarget(submission, wait=wait, total_seconds=config.submission_seconds,
+                             limits=config.worker_limits(), cpu_seconds=config.cpu_seconds)
     if spec in ("solutions", "exercises"):
         return InProcessTarget(runtime.load_trusted(spec), spec)
     return _in_process_from_files(submission)

@@ -1,52 +1,73 @@
 """Grade a whole class: one submission per learner, in parallel, resumable, shardable.
 
-    python -m grader batch SUBMISSIONS_DIR --out DIR [--jobs N] [--shard I/N]
+    python -m grader batch SUBMISSIONS_DIR --out DIR [--jobs N] [--shard I/N] [--roster CSV] [--config TOML]
 
-Each entry of SUBMISSIONS_DIR (a .py file, a folder, or a .ipynb) is a learner, named
-after the entry (discover.learners decides). For each, DIR/learners/<learner>/ gets
-results.json (Gradescope's schema), report.txt and run.json (the typed Run); the
-gradebook DIR/grades.csv is built from the run.json files. Each learner's code runs in
-its own sandboxed worker with its own time limit, so a hostile or endless submission
-delays only itself. A learner whose results are on disk for the same submission content
-is not graded again, so an interrupted run resumes where it stopped.
+Each entry of SUBMISSIONS_DIR (a .py file, a folder, a .ipynb, or a .zip, unpacked
+safely into a temporary folder) is a learner, named after the entry (discover.learners
+decides); Canvas and Moodle download names, and a roster, map entries to learners
+(roster.py). For each, DIR/learners/<learner>/ gets results.json (Gradescope's schema),
+report.txt and run.json (the typed Run); the gradebooks (DIR/grades.csv, and with a
+roster canvas.csv and moodle.csv) and the class summary (summary.txt, summary.png) are
+built from the run.json files. Anything batch cannot grade still gets a row saying why.
+Each learner's code runs in its own sandboxed worker with its own limits, so a hostile
+or endless submission delays only itself. A learner whose results are on disk for the
+same submission content is not graded again, so an interrupted run resumes where it stopped.
 """
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from ..config import Config
 from ..discover import learners
-from .gradebook import gradebook
+from . import summary
+from .gradebook import gradebook, rows
 from .grade_one import grade_one
 from .layout import _done, parse_shard, shard
 from .progress import Progress
+from .roster import Learner, assign
 
 __all__ = ["run_batch", "parse_shard", "gradebook"]
 
 
 def run_batch(folder: Path, out: Path, jobs: int = 0, shard_spec: Optional[str] = None, seed: int = 0,
-              progress=sys.stderr) -> Dict:
-    """Grade every (remaining) submission of folder into out; returns counts and timings."""
+              progress=sys.stderr, config: Optional[Config] = None,
+              roster: Optional[List[Learner]] = None) -> Dict:
+    """Grade every (remaining) submission of folder into out; returns counts, timings and files written."""
+    config = config or Config()
     out.mkdir(parents=True, exist_ok=True)
-    everyone, passed_over = learners(folder)
-    entries = shard(everyone, shard_spec)
-    todo = [e for e in entries if not _done(out, e)]
-    jobs = jobs or os.cpu_count() or 1
-    started = time.monotonic()
-    bar = Progress(len(entries), len(entries) - len(todo), progress)
-    peaks: List[int] = []
-    if todo:
-        # Fresh processes (spawn): nothing of this process leaks into the graders; each
-        # pool process is replaced after a few submissions, so memory stays flat.
-        context = multiprocessing.get_context("spawn")
-        jobs_list = [(e.learner, str(e.path), str(out), seed) for e in todo]
-        with context.Pool(processes=min(jobs, len(todo)), maxtasksperchild=25) as pool:
-            for _learner, _seconds, peak in pool.imap_unordered(grade_one, jobs_list):
-                peaks.append(peak)
-                bar.advance()
-    bar.finish()
-    book = gradebook(out, entries, passed_over if not shard_spec else [])
+    staging = Path(tempfile.mkdtemp(prefix="grader-batch-"))  # unpacked zips, regrouped Canvas files
+    try:
+        found, passed_over = learners(folder, unpack_into=staging)
+        everyone, doubles, owners = assign(found, roster, staging)
+        passed_over = passed_over + doubles
+        entries = shard(everyone, shard_spec)
+        todo = [e for e in entries if not _done(out, e)]
+        jobs = jobs or os.cpu_count() or 1
+        started = time.monotonic()
+        bar = Progress(len(entries), len(entries) - len(todo), progress)
+        peaks: List[int] = []
+        if todo:
+            # Fresh processes (spawn): nothing of this process leaks into the graders; each
+            # pool process is replaced after a few submissions, so memory stays flat.
+            context = multiprocessing.get_context("spawn")
+            jobs_list = [(e.learner, str(e.path), str(out), seed, config) for e in todo]
+            with context.Pool(processes=min(jobs, len(todo)), maxtasksperchild=25) as pool:
+                for _learner, _seconds, peak in pool.imap_unordered(grade_one, jobs_list):
+                    peaks.append(peak)
+                    bar.advance()
+        bar.finish()
+        whole_class = not shard_spec
+        book = gradebook(out, entries, passed_over if whole_class else [], config,
+                         roster if whole_class else None, owners)
+        written = [book] + ([out / "canvas.csv", out / "moodle.csv"] if roster and whole_class else [])
+        written += summary.write(out, rows(out, entries, passed_over if whole_class else [], config,
+                                           roster if whole_class else None, owners), config)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return {"graded": len(todo), "skipped": len(entries) - len(todo), "seconds": time.monotonic() - started,
-            "gradebook": str(book), "peak_kib": peaks, "passed_over": passed_over}
+            "gradebook": str(book), "peak_kib": peaks, "passed_over": passed_over, "written": written}

@@ -16,22 +16,25 @@ def _golden(seed: int) -> Dict:
     return golden_recording(seed)
 
 
-def grade_one(job: Tuple[str, str, str, int]) -> Tuple[str, float, int]:
-    """Grade one entry and write its files; runs in a pool process.
+def grade_one(job: Tuple) -> Tuple[str, float, int]:
+    """Grade one entry, (learner, path, out, seed[, config]), and write its files; runs in a pool process.
 
     Returns (learner, seconds, this pool process's peak memory in KiB)."""
     learner, path, out, seed = job[0], Path(job[1]), Path(job[2]), job[3]
+    config = job[4] if len(job) > 4 else None
     from ..exports import gradescope, terminal
     from ..grading import grade
 
     started = time.monotonic()
     entry = Entry(learner, path)
-    run = grade(str(path), seed=seed, golden=_golden(seed))
+    run = grade(str(path), seed=seed, golden=_golden(seed), config=config)
     run.label = learner
+    if run.load_error:  # the instructor's own path means nothing to the learner reading report.txt
+        run.load_error = run.load_error.replace(str(path), path.name)
     folder = learner_dir(out, learner)
     folder.mkdir(parents=True, exist_ok=True)
-    gradescope.write(run, folder / "results.json")
-    (folder / "report.txt").write_text(terminal.plain_text(run), encoding="utf-8")
+    gradescope.write(run, folder / "results.json", config)
+    (folder / "report.txt").write_text(terminal.plain_text(run, config), encoding="utf-8")
     (folder / "run.json").write_text(json.dumps(run.to_dict(), default=repr), encoding="utf-8")
     # Written last: its presence with this fingerprint is what "done" means.
     (folder / "meta.json").write_text(json.dumps({"fingerprint": fingerprint(entry), "source": path.name,

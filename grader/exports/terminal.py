@@ -6,8 +6,9 @@ Hints are opt-in: the report says how to ask for one, it never shows one.
 """
 import os
 import sys
-from typing import List, TextIO
+from typing import List, Optional, TextIO
 
+from ..config import Config
 from ..kata import catalog
 from ..result import Run
 from ..score import Line, max_total, score_lines, total
@@ -25,7 +26,7 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.on else text
 
 
-def render(run: Run, stream: TextIO = sys.stdout, verbose: bool = False) -> str:
+def render(run: Run, stream: TextIO = sys.stdout, verbose: bool = False, config: Optional[Config] = None) -> str:
     style = _Style(stream)
     out: List[str] = []
     versions = run.versions
@@ -42,24 +43,24 @@ def render(run: Run, stream: TextIO = sys.stdout, verbose: bool = False) -> str:
         out.append(say("report.isolation", isolation=isolation))
     for note in run.notes:
         out.append(say("report.note", note=note))
-    lines = score_lines(run.records, run.only)
+    lines = score_lines(run.records, run.only, config)
     out.append("")
-    out.extend(body(run, style))
+    out.extend(body(run, style, config))
     out.append("")
     functions = [line for line in lines if not line.is_experiment]
     done = sum(1 for line in functions if line.done)
     out.append(style(say("report.summary", done=done, count=len(functions), points=_num(total(lines)),
                          max_points=_num(max_total(lines))), "1"))
-    out.extend(ending(run, style))
+    out.extend(ending(run, style, config))
     return "\n".join(out) + "\n"
 
 
-def body(run: Run, style=None) -> List[str]:
+def body(run: Run, style=None, config: Optional[Config] = None) -> List[str]:
     """The score table: a heading per section, a line per function or experiment, failures under it."""
     style = style or _Style(_NoTerminal())
     out: List[str] = []
     heading = None
-    for line in score_lines(run.records, run.only):
+    for line in score_lines(run.records, run.only, config):
         group = say("report.experiments_heading") if line.is_experiment else section(line.name)
         if group != heading:
             heading = group
@@ -82,10 +83,10 @@ def section(name: str) -> str:
     return found
 
 
-def ending(run: Run, style=None) -> List[str]:
+def ending(run: Run, style=None, config: Optional[Config] = None) -> List[str]:
     """What to do next: the first function to write or fix, or that everything asked for passes."""
     style = style or _Style(_NoTerminal())
-    lines = score_lines(run.records, run.only)
+    lines = score_lines(run.records, run.only, config)
     functions = [line for line in lines if not line.is_experiment]
     todo = next((line for line in functions if not line.done), None)
     if todo is not None:
@@ -103,9 +104,9 @@ def ending(run: Run, style=None) -> List[str]:
     return [style(say("report.all_pass"), "32;1")]
 
 
-def plain_text(run: Run) -> str:
+def plain_text(run: Run, config: Optional[Config] = None) -> str:
     """The report without colours, for files and platforms: everything, the isolation line included."""
-    return render(run, _NoTerminal(), verbose=True)
+    return render(run, _NoTerminal(), verbose=True, config=config)
 
 
 class _NoTerminal:

@@ -60,6 +60,7 @@ class LoadFailed(Exception):
         self.reply = reply
 
 
+# The defaults; a Worker takes others (grader.toml's [limits], the Gradescope zip's 512 MiB).
 DEFAULT_LIMITS = {
     "memory_bytes": 2 * 1024 ** 3,
     "file_bytes": 16 * 1024 ** 2,
@@ -77,8 +78,9 @@ class Worker:
 
     def __init__(self, files: Dict[str, str], kind: str, functions: List[str],
                  serve_reference: Callable[[str, list], object], *, total_seconds: float = 300,
-                 cpu_seconds: int = 300, landlock: bool = True):
+                 cpu_seconds: int = 300, landlock: bool = True, limits: Optional[Dict[str, int]] = None):
         self.files, self.kind, self.functions = files, kind, functions
+        self.limits = dict(DEFAULT_LIMITS, **(limits or {}))
         self.serve_reference = serve_reference
         self.deadline = time.monotonic() + total_seconds
         self.cpu_seconds = cpu_seconds
@@ -132,7 +134,7 @@ class Worker:
         os.close(from_worker_w)
         _live_workers[self.process.pid] = self
         self.channel = Channel(from_worker_r, to_worker_w, self._serve)
-        limits = dict(DEFAULT_LIMITS, cpu_seconds=self.cpu_seconds)
+        limits = dict(self.limits, cpu_seconds=self.cpu_seconds)
         limits["processes"] = _process_count(uid if uid is not None else os.geteuid()) + PROCESS_HEADROOM
         self.channel.send({"op": "start", "scratch": str(self.scratch), "kind": self.kind, "uid": uid,
                            "limits": limits, "limit_labels": {"processes": f"{PROCESS_HEADROOM} more than running"},
@@ -227,7 +229,7 @@ class Worker:
             # Out of memory: a fresh worker for the next call, and the test ends here.
             self.close()
             raise Crashed(dict(reply, message=say("sandbox.out_of_memory",
-                                                  gib=DEFAULT_LIMITS['memory_bytes'] // 1024 ** 3)))
+                                                  mib=self.limits['memory_bytes'] // 1024 ** 2)))
         raise Raised(reply)
 
     def _serve(self, message: Dict) -> Dict:
