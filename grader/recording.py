@@ -257,7 +257,8 @@ def _locked(folder: Path):
 def main(argv: Optional[List[str]] = None) -> int:
     import argparse
     parser = argparse.ArgumentParser(
-        prog="python -m grader.recording", description="Record the reference's answers for replay, ahead of grading.")
+        prog="python -m grader.recording",
+        description="Record the reference's answers for replay, ahead of grading.")
     parser.add_argument("--out", type=Path, help=f"the folder to write into (default: the user's cache; "
                         f"{SHIPPED_DIR.relative_to(PROJECT_ROOT)} ships it with the project)")
     parser.add_argument("--seed", type=int, default=0)
