@@ -30,12 +30,14 @@ examples:
   python -m grader my_work.ipynb --json results.json --junit junit.xml
   python -m grader notebook               build the learner notebook (--solutions: the answer key)
   python -m grader batch SUBMISSIONS --out DIR   grade a class into DIR/grades.csv
+  python -m grader batch SUBMISSIONS --out DIR --scheduler tcp://HOST:8786   ... on a Dask cluster
+  python -m grader merge OUT1 OUT2 --out DIR     merge the outputs of --shard runs into one gradebook
   python -m grader gradescope build       the Gradescope autograder zip
   python -m grader grade batch            grade a folder named like a command (or ./batch)
 """
 
 
-COMMANDS = ("grade", "notebook", "batch", "gradescope")
+COMMANDS = ("grade", "notebook", "batch", "merge", "gradescope")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +62,9 @@ def parser() -> argparse.ArgumentParser:
         description="Grade a folder with one submission per learner (.py, folder or .ipynb), in parallel; "
                     "writes DIR/grades.csv and DIR/learners/<learner>/results.json and report.txt. Run it "
                     "again to resume an interrupted run."))
+    _merge_arguments(commands.add_parser(
+        "merge", help="merge the outputs of `batch --shard` runs into one gradebook",
+        description="Copy the graded learners of each OUTPUT into --out; write one grades.csv for them all."))
     _gradescope_arguments(commands.add_parser(
         "gradescope", help="build or run Gradescope's autograder", description="Gradescope's autograder."))
     return p
@@ -81,6 +86,8 @@ def _grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", metavar="DIR", type=Path,
                    help="write PNG plots of the experiments, yours against the reference (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="print only the total")
+    p.add_argument("--no-replay", action="store_true",
+                   help="run every test for real, without replaying the reference's answers (slower)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -92,7 +99,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser().print_help(sys.stderr)
         sys.stderr.write("\npython -m grader: error: give a TARGET to grade, or a COMMAND.\n")
         return 2
-    return {"grade": grade_main, "notebook": notebook_main, "batch": batch_main,
+    return {"grade": grade_main, "notebook": notebook_main, "batch": batch_main, "merge": merge_main,
             "gradescope": gradescope_main}[args.command](args)
 
 
@@ -110,7 +117,7 @@ def grade_once(args) -> int:
     from .exports import gradescope, junit, terminal
     from .score import max_total, score_lines, total
 
-    run = grade(args.target, seed=args.seed, only=args.only)
+    run = grade(args.target, seed=args.seed, only=args.only, replay=not args.no_replay)
     if args.json:
         gradescope.write(run, args.json)
     if args.junit:
@@ -164,6 +171,29 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shard", metavar="I/N", help="grade only shard I of N (1-based), to share a class "
                    "between machines")
     p.add_argument("--seed", metavar="N", type=int, default=0, help="as for a single grading")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="grade on the workers of this Dask scheduler "
+                   "(tcp://host:8786) instead of on this machine; needs the `cluster` extra")
+
+
+def _merge_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("outputs", metavar="OUTPUT", type=Path, nargs="+", help="the --out folders of the shards")
+    p.add_argument("--out", metavar="DIR", type=Path, required=True, help="where the merged gradebook goes")
+    p.add_argument("--submissions", metavar="DIR", type=Path,
+                   help="the class folder: list every learner in the gradebook, graded or not")
+
+
+def merge_main(args) -> int:
+    from .batch.merge import merge
+    p = _Parser(prog="python -m grader merge")
+    for folder in args.outputs:
+        if not folder.is_dir():
+            p.error(f"{folder} is not a folder")
+    summary = merge(args.outputs, args.out, args.submissions)
+    missing = summary["missing"]
+    print(f"Merged {summary['learners']} learner(s) into {args.out}. Gradebook: {summary['gradebook']}"
+          + (f"\n{len(missing)} learner(s) not graded by any shard: {', '.join(missing[:10])}"
+             + (" ..." if len(missing) > 10 else "") if missing else ""))
+    return 0
 
 
 def batch_main(args) -> int:
@@ -176,9 +206,13 @@ def batch_main(args) -> int:
             batch.parse_shard(args.shard)
         except ValueError as error:
             p.error(str(error))
-    summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard, seed=args.seed)
+    summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard,
+                              seed=args.seed, scheduler=args.scheduler)
     print(f"Graded {summary['graded']} submission(s) in {summary['seconds']:.1f} s "
           f"({summary['skipped']} already done). Gradebook: {summary['gradebook']}")
+    if summary.get("failed"):
+        print(f"{len(summary['failed'])} submission(s) could not be graded: run the same command again.")
+        return 1
     return 0
 
 

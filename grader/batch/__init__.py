@@ -10,8 +10,6 @@ its own sandboxed worker with its own time limit, so a hostile or endless submis
 delays only itself. A learner whose results are on disk for the same submission content
 is not graded again, so an interrupted run resumes where it stopped.
 """
-import multiprocessing
-import os
 import sys
 import time
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Dict, List, Optional
 
 from ..discover import learners
 from .gradebook import gradebook
-from .grade_one import grade_one
+from .executor import make_executor
 from .layout import _done, parse_shard, shard
 from .progress import Progress
 
@@ -27,26 +25,24 @@ __all__ = ["run_batch", "parse_shard", "gradebook"]
 
 
 def run_batch(folder: Path, out: Path, jobs: int = 0, shard_spec: Optional[str] = None, seed: int = 0,
-              progress=sys.stderr) -> Dict:
-    """Grade every (remaining) submission of folder into out; returns counts and timings."""
+              progress=sys.stderr, scheduler: Optional[str] = None) -> Dict:
+    """Grade every (remaining) submission of folder into out; returns counts and timings.
+
+    scheduler: the address of a Dask scheduler to grade on its workers (executor.py);
+    without it, a pool of `jobs` processes on this machine (default: one per core)."""
     out.mkdir(parents=True, exist_ok=True)
     everyone, passed_over = learners(folder)
     entries = shard(everyone, shard_spec)
     todo = [e for e in entries if not _done(out, e)]
-    jobs = jobs or os.cpu_count() or 1
     started = time.monotonic()
     bar = Progress(len(entries), len(entries) - len(todo), progress)
     peaks: List[int] = []
-    if todo:
-        # Fresh processes (spawn): nothing of this process leaks into the graders; each
-        # pool process is replaced after a few submissions, so memory stays flat.
-        context = multiprocessing.get_context("spawn")
-        jobs_list = [(e.learner, str(e.path), str(out), seed) for e in todo]
-        with context.Pool(processes=min(jobs, len(todo)), maxtasksperchild=25) as pool:
-            for _learner, _seconds, peak in pool.imap_unordered(grade_one, jobs_list):
-                peaks.append(peak)
-                bar.advance()
+    executor = make_executor(jobs, scheduler)
+    for _learner, _seconds, peak in executor.run([(e.learner, str(e.path), str(out), seed) for e in todo]):
+        peaks.append(peak)
+        bar.advance()
     bar.finish()
     book = gradebook(out, entries, passed_over if not shard_spec else [])
-    return {"graded": len(todo), "skipped": len(entries) - len(todo), "seconds": time.monotonic() - started,
-            "gradebook": str(book), "peak_kib": peaks, "passed_over": passed_over}
+    return {"graded": len(todo) - len(executor.failed), "skipped": len(entries) - len(todo),
+            "seconds": time.monotonic() - started, "gradebook": str(book), "peak_kib": peaks,
+            "passed_over": passed_over, "failed": list(executor.failed)}

@@ -1,40 +1,52 @@
 """Grade one learner of a class and write their files: what every executor runs."""
-import functools
 import json
+import os
+import tempfile
 import time
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Tuple
 
 from ..discover import Entry
 from .layout import fingerprint, learner_dir
 
 
-@functools.lru_cache(maxsize=2)
-def _golden(seed: int) -> Dict:
-    """The reference's answers for seed, recorded once per pool process, to replay."""
-    from ..grading import golden_recording
-    return golden_recording(seed)
-
-
 def grade_one(job: Tuple[str, str, str, int]) -> Tuple[str, float, int]:
-    """Grade one entry and write its files; runs in a pool process.
+    """Grade one entry and write its files; runs in a pool process or on a cluster's worker.
 
-    Returns (learner, seconds, this pool process's peak memory in KiB)."""
+    Each file is written atomically (a temp file renamed over it), meta.json last: a job
+    killed half-way leaves the learner not done, never a half-written file. The
+    reference's recording, to replay, comes from disk (grader/recording.py).
+    Returns (learner, seconds, this process's peak memory in KiB)."""
     learner, path, out, seed = job[0], Path(job[1]), Path(job[2]), job[3]
     from ..exports import gradescope, terminal
     from ..grading import grade
 
     started = time.monotonic()
     entry = Entry(learner, path)
-    run = grade(str(path), seed=seed, golden=_golden(seed))
+    run = grade(str(path), seed=seed)
     run.label = learner
     folder = learner_dir(out, learner)
     folder.mkdir(parents=True, exist_ok=True)
-    gradescope.write(run, folder / "results.json")
-    (folder / "report.txt").write_text(terminal.plain_text(run), encoding="utf-8")
-    (folder / "run.json").write_text(json.dumps(run.to_dict(), default=repr), encoding="utf-8")
+    gradescope.write(run, folder / "results.json")  # atomic too
+    _write(folder / "report.txt", terminal.plain_text(run))
+    _write(folder / "run.json", json.dumps(run.to_dict(), default=repr))
     # Written last: its presence with this fingerprint is what "done" means.
-    (folder / "meta.json").write_text(json.dumps({"fingerprint": fingerprint(entry), "source": path.name,
-                                                  "learner": learner}))
+    _write(folder / "meta.json", json.dumps({"fingerprint": fingerprint(entry), "source": path.name,
+                                             "learner": learner}))
     import resource
     return learner, time.monotonic() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _write(path: Path, text: str) -> None:
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except BaseException:
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass
+        raise
