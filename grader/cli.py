@@ -206,8 +206,12 @@ def batch_main(args) -> int:
             batch.parse_shard(args.shard)
         except ValueError as error:
             p.error(str(error))
-    summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard,
-                              seed=args.seed, scheduler=args.scheduler)
+    try:
+        summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard,
+                                  seed=args.seed, scheduler=args.scheduler)
+    except RuntimeError as error:  # the cluster cannot be reached or used
+        sys.stderr.write(f"python -m grader batch: {error}\n")
+        return 2
     print(f"Graded {summary['graded']} submission(s) in {summary['seconds']:.1f} s "
           f"({summary['skipped']} already done). Gradebook: {summary['gradebook']}")
     if summary.get("failed"):

@@ -63,7 +63,11 @@ class DaskExecutor:
             from distributed import Client, as_completed
         except ImportError:
             raise RuntimeError("--scheduler needs Dask: pip install -e \".[cluster]\"") from None
-        with Client(self.address, timeout=self.timeout) as client:
+        try:
+            client = Client(self.address, timeout=self.timeout)
+        except (OSError, TimeoutError) as error:
+            raise RuntimeError(f"cannot reach the Dask scheduler at {self.address}: {error}") from None
+        with client:
             run = uuid.uuid4().hex[:8]  # two runs on one scheduler never share a task
             futures = {client.submit(grade_one, job, retries=self.retries, pure=False,
                                      key=f"grade_one-{_key(job[0])}-{run}"): job[0]
