@@ -83,3 +83,21 @@ def test_a_class_graded_on_a_cluster_survives_a_killed_worker(tmp_path):
     again = batch(klass, "--out", out)
     stdout, _ = again.communicate(timeout=300)
     assert again.returncode == 0 and "Graded 0 submission(s)" in stdout and rows(out) == book
+    check_merge(out, klass, tmp_path, book)
+
+
+def check_merge(out, klass, tmp_path, book):
+    """Shard outputs (here: the cluster's learners dealt into two folders) merge into the same gradebook."""
+    shards = [tmp_path / "shard1", tmp_path / "shard2"]
+    for index, folder in enumerate(sorted((out / "learners").iterdir())):
+        shutil.copytree(folder, shards[index % 2] / "learners" / folder.name)
+    for shard in shards:  # a learner no shard finished
+        shutil.rmtree(shard / "learners" / "stubs", ignore_errors=True)
+    merged = tmp_path / "merged"
+    command = [sys.executable, "-m", "grader", "merge", *map(str, shards), "--out", str(merged),
+               "--submissions", str(klass)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    merged_book = rows(merged)
+    assert [r for r in merged_book if r[0] != "stubs"] == [r for r in book if r[0] != "stubs"]
+    assert [r[-2] for r in merged_book if r[0] == "stubs"] == ["not graded"]
