@@ -31,13 +31,15 @@ examples:
   python -m grader my_work.ipynb --json results.json --junit junit.xml
   python -m grader notebook               build the learner notebook (--solutions: the answer key)
   python -m grader batch SUBMISSIONS --out DIR   grade a class into DIR/grades.csv
+  python -m grader batch SUBMISSIONS --out DIR --scheduler tcp://HOST:8786   ... on a Dask cluster
+  python -m grader merge OUT1 OUT2 --out DIR     merge the outputs of --shard runs into one gradebook
   python -m grader gradescope build       the Gradescope autograder zip
   python -m grader classroom build --out DIR     the GitHub Classroom starter repository
   python -m grader grade batch            grade a folder named like a command (or ./batch)
 """
 
 
-COMMANDS = ("grade", "notebook", "batch", "gradescope", "classroom")
+COMMANDS = ("grade", "notebook", "batch", "merge", "gradescope", "classroom")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +65,9 @@ def parser() -> argparse.ArgumentParser:
         description="Grade a folder with one submission per learner (.py, folder or .ipynb), in parallel; "
                     "writes DIR/grades.csv and DIR/learners/<learner>/results.json and report.txt. Run it "
                     "again to resume an interrupted run."))
+    _merge_arguments(commands.add_parser(
+        "merge", help="merge the outputs of `batch --shard` runs into one gradebook",
+        description="Copy the graded learners of each OUTPUT into --out; write one grades.csv for them all."))
     _gradescope_arguments(commands.add_parser(
         "gradescope", help="build or run Gradescope's autograder", description="Gradescope's autograder."))
     _classroom_arguments(commands.add_parser(
@@ -101,6 +106,8 @@ def _grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--require", metavar="LAYERS", help="refuse to grade (exit 2) unless these isolation layers are "
                    "in force: namespaces, landlock, comma-separated (or set GRADER_REQUIRE)")
     _config_argument(p)
+    p.add_argument("--no-replay", action="store_true",
+                   help="run every test for real, without replaying the reference's answers (slower)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -130,7 +137,7 @@ def _main(argv: Optional[List[str]]) -> int:
         except ConfigError as error:
             sys.stderr.write(f"python -m grader: error: {error}\n")
             return 2
-    return {"grade": grade_main, "notebook": notebook_main, "batch": batch_main,
+    return {"grade": grade_main, "notebook": notebook_main, "batch": batch_main, "merge": merge_main,
             "gradescope": gradescope_main, "classroom": classroom_main}[args.command](args)
 
 
@@ -167,7 +174,7 @@ def grade_once(args) -> int:
     from .score import max_total, score_lines, total
 
     config = args.config
-    run = grade(args.target, seed=args.seed, only=args.only, config=config)
+    run = grade(args.target, seed=args.seed, only=args.only, replay=not args.no_replay, config=config)
     if args.json:
         gradescope.write(run, args.json, config)
     if args.junit:
@@ -228,6 +235,29 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
                    help="the class list (id, name, email, section): map submissions to learners, list those "
                         "who handed in nothing, and write the Canvas and Moodle gradebooks")
     _config_argument(p)
+    p.add_argument("--scheduler", metavar="ADDRESS", help="grade on the workers of this Dask scheduler "
+                   "(tcp://host:8786) instead of on this machine; needs the `cluster` extra")
+
+
+def _merge_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("outputs", metavar="OUTPUT", type=Path, nargs="+", help="the --out folders of the shards")
+    p.add_argument("--out", metavar="DIR", type=Path, required=True, help="where the merged gradebook goes")
+    p.add_argument("--submissions", metavar="DIR", type=Path,
+                   help="the class folder: list every learner in the gradebook, graded or not")
+
+
+def merge_main(args) -> int:
+    from .batch.merge import merge
+    p = _Parser(prog="python -m grader merge")
+    for folder in args.outputs:
+        if not folder.is_dir():
+            p.error(f"{folder} is not a folder")
+    summary = merge(args.outputs, args.out, args.submissions)
+    missing = summary["missing"]
+    print(f"Merged {summary['learners']} learner(s) into {args.out}. Gradebook: {summary['gradebook']}"
+          + (f"\n{len(missing)} learner(s) not graded by any shard: {', '.join(missing[:10])}"
+             + (" ..." if len(missing) > 10 else "") if missing else ""))
+    return 0
 
 
 def batch_main(args) -> int:
@@ -247,12 +277,19 @@ def batch_main(args) -> int:
             roster = read_roster(args.roster)
         except RosterError as error:
             p.error(str(error))
-    summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard,
-                              seed=args.seed, config=args.config, roster=roster)
+    try:
+        summary = batch.run_batch(args.submissions, args.out, jobs=args.jobs, shard_spec=args.shard,
+                                  seed=args.seed, config=args.config, roster=roster, scheduler=args.scheduler)
+    except RuntimeError as error:  # the cluster cannot be reached or used
+        sys.stderr.write(f"python -m grader batch: {error}\n")
+        return 2
     print(f"Graded {summary['graded']} submission(s) in {summary['seconds']:.1f} s "
           f"({summary['skipped']} already done). Gradebook: {summary['gradebook']}")
     for path in summary.get("written", []):
         print(f"Wrote {path}")
+    if summary.get("failed"):
+        print(f"{len(summary['failed'])} submission(s) could not be graded: run the same command again.")
+        return 1
     return 0
 
 

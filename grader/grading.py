@@ -7,6 +7,7 @@ same process: each grading has its own session, seed and Hypothesis profile.
 """
 import contextlib
 import io
+import os
 import platform
 import sys
 import time
@@ -29,9 +30,14 @@ def versions() -> Dict[str, str]:
 
 
 def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process: Optional[bool] = False,
-          golden: Optional[Dict] = None, config=None) -> Run:
+          golden: Optional[Dict] = None, replay: bool = True, config=None) -> Run:
     """Grade `spec` (see discover.locate). Never raises for a bad submission: a Run with
-    load_error says what went wrong. config (grader/config.py) sets the worker's limits."""
+    load_error says what went wrong. config (grader/config.py) sets the worker's limits.
+
+    With replay (the default) a test whose every answer is the reference's passes in one
+    round trip; `golden` is the reference's recording to replay (default: the one on disk,
+    see recording.py, built at the first grade). replay=False runs every test for real:
+    the records are the same either way (tests/test_replay.py)."""
     started = time.monotonic()
     run = Run(label=spec, seed=seed, only=only)
     target = None
@@ -41,11 +47,13 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
         import pytest  # noqa: F401
 
         from . import plugin  # noqa: F401
+        if replay and golden is None:
+            golden = _recording(seed)
         target.ready()
         run.missing = target.submission.missing if target.submission else {}
         run.notes = list(target.submission.notes) if target.submission else []
         run.isolation = list(target.isolation)
-        run.records = run_suite(target, seed, only, golden)
+        run.records = run_suite(target, seed, only, golden if replay else None)
     except DiscoveryError as error:
         run.load_error = str(error)
     except LoadFailed as error:
@@ -72,6 +80,15 @@ def describe_load_failure(spec: str, reply: Dict) -> str:
     return said + "\n" + say("load.top_level_advice")
 
 
+def _recording(seed: int) -> Optional[Dict]:
+    """The reference's recording for seed; None (no replay) if it cannot be had."""
+    from . import recording
+    try:
+        return recording.recording(seed)
+    except Exception:  # replay only saves time: grading goes on without it
+        return None
+
+
 def golden_recording(seed: int = 0) -> Dict:
     """The reference solutions' calls and answers, per test: what replay compares against."""
     from .plugin import KataSession
@@ -94,13 +111,25 @@ def _run_pytest(session) -> List[Record]:
     import pytest
 
     from .plugin import KataPlugin
+    # --tb=no: the records say why a test failed; pytest's own report of it is never read and
+    # costs seconds for a submission that fails every test. Plugins are not autoloaded (scanning
+    # the installed packages is slow, and a stray plugin must not change grades): Hypothesis's is named.
     args = [str(KATA_TESTS), "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly",
-            "--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml"), "-W", "ignore",
-            "-o", "addopts="]
+            "-p", "_hypothesis_pytestplugin", "--rootdir", str(PROJECT_ROOT),
+            "-c", str(PROJECT_ROOT / "pyproject.toml"), "-W", "ignore", "-o", "addopts=", "--tb=no"]
     path_before = list(sys.path)  # pytest puts the suite's folders on the path
+    autoload = os.environ.get(_NO_AUTOLOAD)
+    os.environ[_NO_AUTOLOAD] = "1"
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(args, plugins=[KataPlugin(session)])
     finally:
         sys.path[:] = path_before
+        if autoload is None:
+            os.environ.pop(_NO_AUTOLOAD, None)
+        else:
+            os.environ[_NO_AUTOLOAD] = autoload
     return session.records
+
+
+_NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"

@@ -1,12 +1,21 @@
-"""Batch grading's replay of the reference's answers changes no grade, only the time it takes."""
+"""Replaying the reference's answers changes no grade, only the time it takes.
+
+Every grade (single, batch or on a cluster) replays the recording kept on disk
+(grader/recording.py); `--no-replay` runs every test for real. Both must give the very
+same records, for correct code, wrong code, stubs and hostile code alike.
+"""
 import dataclasses
 import json
 
 import pytest
 
-from grader.grading import golden_recording, grade
+from grader import recording
+from grader.grading import golden_recording, grade, run_suite
+from grader.kata import catalog
 from grader.kata.mistakes import MUTANTS, reference_source, submission_source
-from helpers import BANK
+from grader.plugin import profile
+from grader.target import open_target
+from helpers import BANK, ROOT
 
 CASES = {
     "reference": reference_source(),
@@ -20,6 +29,12 @@ CASES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def unhurried_shrinking(monkeypatch):
+    """Records compared for equality must not depend on where a loaded machine's shrink budget ends."""
+    monkeypatch.setattr(profile, "SHRINK_SECONDS", 600.0)
+
+
 @pytest.fixture(scope="module")
 def golden():
     return golden_recording(0)
@@ -29,11 +44,109 @@ def outcome(run):
     return json.dumps([dataclasses.asdict(r) for r in run.records], sort_keys=True, default=repr)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_replay_gives_the_very_same_records(golden, name, write_submission):
-    path = str(write_submission(CASES[name]))
-    assert outcome(grade(path, golden=golden)) == outcome(grade(path))
+def describe(value):
+    return getattr(value, "description", repr(value))
+
+
+@pytest.mark.parametrize("name", sorted(CASES) + ["stubs"])
+def test_replay_gives_the_very_same_records(name, write_submission):
+    path = str(ROOT / "exercises") if name == "stubs" else str(write_submission(CASES[name]))
+    replayed = grade(path)  # the recording on disk, as every grade uses it
+    assert replayed.records and outcome(replayed) == outcome(grade(path, replay=False))
 
 
 def test_the_recording_covers_every_property_test_and_no_experiment(golden):
     assert len(golden) == 38 and not any("convergence" in nodeid for nodeid in golden)
+
+
+def test_the_recording_on_disk_is_the_one_made_in_memory(golden, tmp_path):
+    path = tmp_path / recording.file_name(0)
+    recording.write(golden, path, 0)
+    assert json.dumps(recording.read(path, 0), sort_keys=True, default=describe) \
+        == json.dumps(golden, sort_keys=True, default=describe)
+    assert recording.read(path, 1) is None  # another seed's key
+
+
+def test_a_corrupt_or_foreign_recording_is_ignored_and_rebuilt(golden, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(recording, "_memo", {})
+    monkeypatch.setattr(recording, "_record", lambda seed: golden)  # what a rebuild records
+    path = recording.cache_dir() / recording.file_name(0)
+    assert path.parent == tmp_path / recording.APP
+    recording.write(golden, path, 0)
+    good = path.read_bytes()
+    header, body = good.split(b"\n", 1)
+    foreign_key = json.loads(header)
+    foreign_key["key"]["hypothesis"] = "0.0.0"
+    planted = body.replace(b'"Quadratic"', b'"Impostor"', 1)
+    damaged = {
+        "truncated": good[: len(good) // 2],
+        "not json": b"\x00garbage",
+        "foreign": json.dumps(foreign_key).encode() + b"\n" + body,
+        "edited": header + b"\n" + body.replace(b"0.5", b"0.25", 1),
+        "an object not allowed": header.replace(
+            json.loads(header)["digest"].encode(), recording.hashlib.sha256(planted).hexdigest().encode())
+        + b"\n" + planted,
+    }
+    for why, data in damaged.items():
+        path.write_bytes(data)
+        assert recording.read(path, 0) is None, why
+        recording._memo.clear()
+        assert recording.recording(0) is golden, why
+        assert recording.read(path, 0) is not None, f"{why}: not rebuilt"
+
+
+def test_the_cache_falls_back_to_a_private_temp_folder(tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    monkeypatch.setattr(recording.tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = recording.cache_dir()
+    assert folder.parent == tmp_path and folder.stat().st_mode & 0o077 == 0
+
+
+class CountingTarget:
+    """A target that counts the round trips to its worker."""
+
+    def __init__(self, target):
+        self.target, self.round_trips = target, 0
+
+    def __getattr__(self, name):
+        return getattr(self.target, name)
+
+    def call(self, *args):
+        self.round_trips += 1
+        return self.target.call(*args)
+
+    def call_many(self, calls):
+        self.round_trips += 1
+        return self.target.call_many(calls)
+
+
+@pytest.mark.parametrize("replay", [True, False])
+def test_a_stub_costs_one_round_trip_however_many_tests_it_has(golden, replay):
+    target = CountingTarget(open_target(str(ROOT / "exercises")))
+    try:
+        records = run_suite(target, golden=golden if replay else None)
+    finally:
+        target.close()
+    graded = [r for r in records if r.function]
+    assert len(graded) == 38 and all(not r.passed and r.failure.not_implemented for r in graded)
+    assert target.round_trips == len(catalog.FUNCTION_NAMES)  # each function's first test asks once
+
+
+def test_shrinking_stops_at_its_budget_on_a_genuine_failure(write_submission, monkeypatch):
+    mutant = next(m for m in MUTANTS if m.id == "vector_sum-skips-first")
+    path = str(write_submission(submission_source(mutant)))
+
+    def failures(budget):
+        monkeypatch.setattr(profile, "SHRINK_SECONDS", budget)
+        run = grade(path, only=["vector_sum"], in_process=True, replay=False)
+        return [r.failure for r in run.records if not r.passed]
+
+    stopped, shrunk = failures(0.0), failures(60.0)
+    for failure in stopped + shrunk:
+        # Hypothesis ran the example it reports once more: the answer really is wrong.
+        assert failure.kind == "mismatch" and failure.expected != failure.got and failure.call
+    # Without a budget the examples shrink further than with none left.
+    assert sum(len(f.call) for f in shrunk) < sum(len(f.call) for f in stopped)

@@ -13,8 +13,6 @@ Each learner's code runs in its own sandboxed worker with its own limits, so a h
 or endless submission delays only itself. A learner whose results are on disk for the
 same submission content is not graded again, so an interrupted run resumes where it stopped.
 """
-import multiprocessing
-import os
 import shutil
 import sys
 import tempfile
@@ -25,8 +23,8 @@ from typing import Dict, List, Optional
 from ..config import Config
 from ..discover import learners
 from . import summary
+from .executor import make_executor
 from .gradebook import gradebook, rows
-from .grade_one import grade_one
 from .layout import _done, parse_shard, shard
 from .progress import Progress
 from .roster import Learner, assign
@@ -36,8 +34,11 @@ __all__ = ["run_batch", "parse_shard", "gradebook"]
 
 def run_batch(folder: Path, out: Path, jobs: int = 0, shard_spec: Optional[str] = None, seed: int = 0,
               progress=sys.stderr, config: Optional[Config] = None,
-              roster: Optional[List[Learner]] = None) -> Dict:
-    """Grade every (remaining) submission of folder into out; returns counts, timings and files written."""
+              roster: Optional[List[Learner]] = None, scheduler: Optional[str] = None) -> Dict:
+    """Grade every (remaining) submission of folder into out; returns counts, timings and files written.
+
+    scheduler: the address of a Dask scheduler to grade on its workers (executor.py);
+    without it, a pool of `jobs` processes on this machine (default: one per core)."""
     config = config or Config()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="grader-batch-"))  # unpacked zips, regrouped Canvas files
@@ -47,19 +48,14 @@ def run_batch(folder: Path, out: Path, jobs: int = 0, shard_spec: Optional[str] 
         passed_over = passed_over + doubles
         entries = shard(everyone, shard_spec)
         todo = [e for e in entries if not _done(out, e)]
-        jobs = jobs or os.cpu_count() or 1
         started = time.monotonic()
         bar = Progress(len(entries), len(entries) - len(todo), progress)
         peaks: List[int] = []
-        if todo:
-            # Fresh processes (spawn): nothing of this process leaks into the graders; each
-            # pool process is replaced after a few submissions, so memory stays flat.
-            context = multiprocessing.get_context("spawn")
-            jobs_list = [(e.learner, str(e.path), str(out), seed, config) for e in todo]
-            with context.Pool(processes=min(jobs, len(todo)), maxtasksperchild=25) as pool:
-                for _learner, _seconds, peak in pool.imap_unordered(grade_one, jobs_list):
-                    peaks.append(peak)
-                    bar.advance()
+        executor = make_executor(jobs, scheduler)
+        for _learner, _seconds, peak in executor.run([(e.learner, str(e.path), str(out), seed, config)
+                                                      for e in todo]):
+            peaks.append(peak)
+            bar.advance()
         bar.finish()
         whole_class = not shard_spec
         book = gradebook(out, entries, passed_over if whole_class else [], config,
@@ -69,5 +65,6 @@ def run_batch(folder: Path, out: Path, jobs: int = 0, shard_spec: Optional[str] 
                                            roster if whole_class else None, owners), config)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return {"graded": len(todo), "skipped": len(entries) - len(todo), "seconds": time.monotonic() - started,
-            "gradebook": str(book), "peak_kib": peaks, "passed_over": passed_over, "written": written}
+    return {"graded": len(todo) - len(executor.failed), "skipped": len(entries) - len(todo),
+            "seconds": time.monotonic() - started, "gradebook": str(book), "peak_kib": peaks,
+            "passed_over": passed_over, "written": written, "failed": list(executor.failed)}

@@ -18,6 +18,7 @@ class Impl:
         self.session, self.name, self.nodeid = session, name, nodeid
         self.calls = 0
         self.poisoned: Optional[SubmissionFailure] = None
+        self.poisoned_traceback = None
         self.last: Dict = {}
         self.last_call = ""
         self.last_args: list = []
@@ -34,7 +35,9 @@ class Impl:
         self.last_call = format_call(self.name, args)
         if self.poisoned is not None:
             # A crash or timeout ends this test: later examples fail at once instead of waiting again.
-            raise self.poisoned
+            # Raised on its first traceback each time: Hypothesis sees one origin, and the traceback
+            # (which pytest formats) does not grow with every example.
+            raise self.poisoned.with_traceback(self.poisoned_traceback)
         session = self.session
         target = session.target
         self.last_args, self.last_seed = list(args), session.call_seed(self.nodeid, self.calls)
@@ -42,12 +45,17 @@ class Impl:
             self.last = target.call(self.name, list(args), True, self.last_seed)
         except (Crashed, TimedOut) as failure:
             failure.call = self.last_call
-            self.poisoned = failure
+            self.poisoned, self.poisoned_traceback = failure, failure.__traceback__
             session.broken.setdefault(self.name, failure.kind)
             raise
         except Raised as failure:
             failure.call = self.last_call
             self._record(args, failure.reply)
+            if self.calls == 1 and failure.reply.get("type") == "NotImplementedError":
+                # A stub (its very first call raised it): the rest of this test and the function's
+                # later tests fail at once (known_stub), without waiting for the worker again.
+                self.poisoned, self.poisoned_traceback = failure, failure.__traceback__
+                session.not_implemented.setdefault(self.name, failure)
             raise
         self._record(args, self.last)
         self._diagnose_dependencies(args)
@@ -83,6 +91,16 @@ class Impl:
         if differs:
             self.note = say("report.dependency_breaks", function=self.name, dependencies=listed(suspects),
                             call=self.last_call)
+
+
+def known_stub(session: KataSession, name: str) -> Optional[Raised]:
+    """The NotImplementedError `name` raised earlier in this run, to fail its next test without the worker."""
+    stub = session.not_implemented.get(name)
+    if stub is None:
+        return None
+    failure = Raised(stub.reply)
+    failure.call = stub.call
+    return failure
 
 
 def format_call(name: str, args) -> str:

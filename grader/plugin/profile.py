@@ -12,6 +12,11 @@ from hypothesis import HealthCheck, Phase, settings
 
 PROFILE = "kata"
 MAX_EXAMPLES = 40
+# Seconds one test may spend shrinking a failure; then the smallest failing example found so
+# far is reported (Hypothesis re-runs it, so it is a genuine failure). One pathological bug
+# must not cost 20 s of round trips to the sandbox. Hypothesis has no setting for this, only
+# a module constant it documents as patchable (five minutes by default).
+SHRINK_SECONDS = 2.0
 
 settings.register_profile(
     PROFILE, derandomize=True, database=None, deadline=None, max_examples=MAX_EXAMPLES, print_blob=False,
@@ -29,6 +34,8 @@ _MISSING = object()
 def kata_profile():
     """Load the kata profile for the block; restore the one that was loaded before.
 
+    Within the block shrinking stops after SHRINK_SECONDS per test (see above).
+
     Within the block Hypothesis draws no "local constants". It otherwise mines the
     literals of every non-library module the process has imported and mixes them into
     generated inputs, so the same test would meet other inputs in a process that had
@@ -39,10 +46,25 @@ def kata_profile():
     previous = settings.get_current_profile_name()
     settings.load_profile(PROFILE)
     try:
-        with _no_local_constants():
+        with _no_local_constants(), _shrink_budget(SHRINK_SECONDS):
             yield
     finally:
         settings.load_profile(previous)
+
+
+@contextlib.contextmanager
+def _shrink_budget(seconds: float):
+    try:
+        from hypothesis.internal.conjecture import engine
+        original = engine.MAX_SHRINKING_SECONDS
+    except (ImportError, AttributeError):  # a Hypothesis without it: shrinking is unbounded
+        yield
+        return
+    engine.MAX_SHRINKING_SECONDS = seconds
+    try:
+        yield
+    finally:
+        engine.MAX_SHRINKING_SECONDS = original
 
 
 @contextlib.contextmanager

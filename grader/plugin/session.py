@@ -24,6 +24,7 @@ class KataSession:
         self.records: List[Record] = []
         self.failed: set = set()  # functions with a failing test so far
         self.broken: Dict[str, str] = {}  # functions that timed out or crashed: why
+        self.not_implemented: Dict[str, Exception] = {}  # stubs: the NotImplementedError each raised
         # Replay: the reference's calls and answers per test (see replay.py).
         self.golden = golden
         self.recording: Optional[Dict[str, List[Dict]]] = {} if record else None
