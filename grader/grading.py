@@ -61,11 +61,21 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
 
 
 def describe_load_failure(spec: str, reply: Dict) -> str:
-    where = "; ".join(str(w) for w in reply.get("where") or [])
-    return (f"{spec} could not be loaded: {reply.get('type', 'Error')}: {reply.get('message', '')}"
-            + (f" ({where})" if where else "")
-            + "\nCode at the top level of your file runs when it is loaded: move experiments into functions "
-              "or under `if __name__ == \"__main__\":`, and fix the error above.")
+    """One message per cause (a missing module, a syntax error, an error, an exit, a timeout, a crash),
+    each with its fix. Plain data from the worker: every field is untrusted text."""
+    from .text import say
+    kind = str(reply.get("type", "Error"))
+    message = str(reply.get("message", ""))[:500]
+    where = "; ".join(str(w) for w in reply.get("where") or [])[:300]
+    fields = {"target": spec, "type": kind, "message": message,
+              "where": say("load.at", where=where) if where else ""}
+    if kind == "ModuleNotFoundError":
+        module = str(reply.get("module") or "") or (message.split("'")[1] if message.count("'") >= 2 else message)
+        return say("load.failed_missing_module", module=module, **fields)
+    key = {"SyntaxError": "load.failed_syntax", "IndentationError": "load.failed_syntax",
+           "TabError": "load.failed_syntax", "SystemExit": "load.failed_exit", "Exit": "load.failed_exit",
+           "TimeoutError": "load.failed_timeout", "Crash": "load.failed_crashed"}.get(kind, "load.failed_raised")
+    return say(key, **fields)
 
 
 def golden_recording(seed: int = 0) -> Dict:

@@ -10,7 +10,7 @@ from typing import Dict
 
 from ..kata import catalog
 from ..result import Run
-from ..score import max_total, score_lines, test_points, total
+from ..score import earned, max_total, score_lines, test_points, total
 from .feedback import explain, hint
 from .terminal import plain_text
 
@@ -21,6 +21,7 @@ def results(run: Run) -> Dict:
                 "output": plain_text(run), "visibility": "visible", "stdout_visibility": "hidden",
                 "tests": []}
     worth = test_points(run.records)
+    got = earned(run.records)  # a law test counts only beside a passed value test (grader/score.py)
     missing = run.missing
     tests = []
     for record in run.records:
@@ -35,7 +36,7 @@ def results(run: Run) -> Dict:
                 lines.append(hint(record.function))
             output = "\n".join(lines)
         points = worth[record.nodeid]
-        tests.append({"name": f"{label}: {readable}", "score": round(points if record.passed else 0, 4),
+        tests.append({"name": f"{label}: {readable}", "score": round(got[record.nodeid], 4),
                       "max_score": round(points, 4), "status": record.status, "output": output,
                       "visibility": "visible", "tags": list(record.tags)})
     lines = score_lines(run.records, run.only)

@@ -153,6 +153,7 @@ class Worker:
             raise LoadFailed(reply)
         self.isolation = [str(x) for x in reply.get("isolation", [])]
         self.present = [str(x) for x in reply.get("functions", [])]
+        self.load_notes = [n for n in reply.get("notes") or [] if isinstance(n, dict)]  # what loading skipped
 
     def close(self) -> None:
         if self.process is not None:

@@ -17,22 +17,50 @@ from typing import Callable, Dict, List, Optional
 from ..kata import experiments
 from ..kata.catalog import FUNCTION_NAMES
 from ..plain import NotPlain, to_plain
+from . import imports
 
 PRINT_LIMIT = 4000
 MODULES = ("linear_algebra", "gradient_descent")
 
 
 class Loaded:
-    """A submission's modules and the exercise functions found in them."""
+    """A submission's modules and the exercise functions found in them.
+
+    Given what `import_modules` returns, each function is the one the manifest chose;
+    given a plain list of modules (trusted packages), the first module defining it wins.
+    `notes` are what loading skipped, as plain data; `scratch` is where the upload is.
+    """
 
     def __init__(self, modules: List[ModuleType]):
-        self.modules = modules
-        self.functions: Dict[str, Callable] = {}
+        self.modules = list(modules)
+        self.notes: List[Dict] = list(getattr(modules, "notes", []))
+        self.scratch: Optional[Path] = getattr(modules, "scratch", None)
+        self.stubs = getattr(modules, "stubs", [])  # stand-in modules for what the upload imports but lacks
+        self._seen = (-1, [])
+        chosen = getattr(modules, "functions", None)
+        if chosen is not None:
+            self.functions: Dict[str, Callable] = dict(chosen)
+            return
+        self.functions = {}
         for module in modules:
             for name in FUNCTION_NAMES:
                 value = module.__dict__.get(name)
                 if callable(value) and name not in self.functions:
                     self.functions[name] = value
+
+    def submission_modules(self) -> List[ModuleType]:
+        """Every module of the submission: those loaded, and any module whose file is in the upload."""
+        if self.scratch is None:
+            return self.modules
+        count = len(sys.modules)
+        if self._seen[0] != count:
+            found = list(self.modules)
+            for module in list(sys.modules.values()):
+                filename = getattr(module, "__file__", None)
+                if filename and module not in found and str(filename).startswith(str(self.scratch) + "/"):
+                    found.append(module)
+            self._seen = (count, found)
+        return self._seen[1]
 
 
 def load(root: Path, kind: str, package_name: str = "submission") -> Loaded:
@@ -42,10 +70,15 @@ def load(root: Path, kind: str, package_name: str = "submission") -> Loaded:
 def import_modules(root: Path, kind: str, package_name: str = "submission") -> List[ModuleType]:
     """Import a submission laid out under root; return its modules.
 
-    kind "module": root/submission.py defines everything at top level.
-    kind "package": root/<package_name>/ holds linear_algebra.py and gradient_descent.py.
-    Exceptions raised by the submission's own top-level code propagate.
+    With a manifest (every submission grader/load.py prepares): the upload's files are
+    imported statement by statement (grader/sandbox/imports.py) and the result carries
+    `functions` (the graded function of each exercise), `notes` and `scratch`.
+    Without one (older layouts): kind "module" is root/<package_name>.py, kind "package"
+    is root/<package_name>/ holding linear_algebra.py and gradient_descent.py, and
+    exceptions raised by their top-level code propagate.
     """
+    if (root / imports.MANIFEST).exists():
+        return imports.load(root)
     if kind == "module":
         path = root / f"{package_name}.py"
         spec = importlib.util.spec_from_file_location(package_name, path)
@@ -79,23 +112,31 @@ def isolated(loaded: Loaded, keep: Optional[str], stand_ins: Dict[str, Callable]
     """Within the block, every exercise name but `keep` resolves to its stand-in.
 
     Fault isolation: a learner's `distance` calling `squared_distance` gets a correct
-    one, so a bug there costs `squared_distance`'s points only.
+    one, so a bug there costs `squared_distance`'s points only. The names are replaced in
+    every module of the submission, so `la.dot(...)` after `import linealg as la` is too.
     """
     if keep is None:
         yield
         return
     saved = []
-    for module in loaded.modules:
+    absent = object()
+    modules = loaded.submission_modules()
+    # A module the upload imports but lacks (`import linear_algebra_vectors`) holds correct stand-ins too.
+    stubs = list(getattr(loaded, "stubs", []))
+    for module in list(modules) + stubs:
         namespace = module.__dict__
         for name, stand_in in stand_ins.items():
-            if name != keep and name in namespace:
-                saved.append((namespace, name, namespace[name]))
+            if name != keep and (name in namespace or isinstance(module, imports.StubModule)):
+                saved.append((namespace, name, namespace.get(name, absent)))
                 namespace[name] = stand_in
     try:
         yield
     finally:
         for namespace, name, value in reversed(saved):
-            namespace[name] = value
+            if value is absent:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
 
 class _CappedText(io.TextIOBase):

@@ -83,7 +83,8 @@ def main(read_fd: int, write_fd: int) -> None:
         os._exit(0)
     snapshot.restore()  # before any more of the worker's own code runs
     state["loaded"] = runtime.Loaded(modules)
-    channel.send({"op": "ready", "functions": sorted(state["loaded"].functions), "isolation": in_force})
+    channel.send({"op": "ready", "functions": sorted(state["loaded"].functions), "isolation": in_force,
+                  "notes": state["loaded"].notes})
     while True:
         message = channel.receive()
         if message["op"] != "call":
