@@ -361,11 +361,20 @@ def keep_assignments(candidates: List[ast.stmt], needed: Set[str]) -> Tuple[Set[
     while changed:
         changed = False
         for statement in candidates:
-            if id(statement) not in chosen and bound_names(statement) & needed:
+            if id(statement) not in chosen and bound_names(statement) & needed and not _rebinds_a_result(statement):
                 chosen.add(id(statement))
                 needed |= global_names(statement)
                 changed = True
     return chosen, needed
+
+
+def _rebinds_a_result(statement: ast.stmt) -> bool:
+    """`distance = distance(v, w)` in scratch code: a result stored under the function's own name."""
+    value = getattr(statement, "value", None)
+    if value is None:
+        return False
+    bound = bound_names(statement) & set(FUNCTION_NAMES)
+    return bool(bound) and any(isinstance(n, ast.Name) and n.id in bound for n in ast.walk(value))
 
 
 # --- source files ---------------------------------------------------------------

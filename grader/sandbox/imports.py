@@ -39,6 +39,14 @@ STATEMENT_SECONDS = 10.0
 DISPLAY_ONLY = frozenset({"matplotlib", "pylab", "seaborn", "plotly", "bokeh", "altair"})
 
 
+_SHOWN: Dict[str, str] = {}  # file in the scratch directory -> the learner's own name for it
+
+
+def shown_name(filename: str) -> str:
+    """The learner's name for a file of the upload (its own path in the upload), else the file's name."""
+    return _SHOWN.get(str(filename)) or Path(str(filename)).name
+
+
 class _TooSlow(BaseException):
     """A top-level statement ran past its time (BaseException: `except Exception` in it must not catch it)."""
 
@@ -63,6 +71,7 @@ class Upload:
         self.root_name = str(manifest.get("root_name") or "")
         self.names: Dict[Path, str] = {(self.scratch / f).resolve(): n for f, n in manifest["modules"].items()}
         self.shown: Dict[Path, str] = {(self.scratch / f).resolve(): s for f, s in manifest.get("shown", {}).items()}
+        _SHOWN.update({str(path): name for path, name in self.shown.items()})
         self.missing_text = str(manifest.get("missing") or "No module named '{module}'")
         self.notes: List[Dict] = []
         self.stubs: List[StubModule] = []
@@ -179,8 +188,9 @@ class Upload:
     def forget(self) -> None:
         """Take the upload's modules out of sys.modules (in-process loading: the next upload may reuse names)."""
         for name, module in list(sys.modules.items()):
+            locations = list(getattr(module, "__path__", None) or [])
             if self.owns(getattr(module, "__file__", None)) or isinstance(module, StubModule) \
-                    or name.startswith("_kata_upload_"):
+                    or name.startswith("_kata_upload_") or any(self.owns(p) for p in locations):
                 del sys.modules[name]
 
 

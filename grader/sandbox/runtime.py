@@ -173,7 +173,7 @@ def describe_exception(error: BaseException) -> Dict:
     frames = traceback.extract_tb(error.__traceback__)
     # Keep the submission's own frames: the grader's are noise to a learner.
     frames = [f for f in frames if "/grader/" not in f.filename.replace("\\", "/")] or frames[-1:]
-    where = [f"{Path(f.filename).name}, line {f.lineno}, in {f.name}" for f in frames[-3:]]
+    where = [f"{imports.shown_name(f.filename)}, line {f.lineno}, in {f.name}" for f in frames[-3:]]
     return {
         "op": "raise",
         "type": type(error).__name__,
