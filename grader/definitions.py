@@ -104,7 +104,8 @@ def parse_leniently(text: str, path: str) -> Parsed:
             if span is None:
                 raise first_error from None
             start, end = span
-            broken.append(Broken(start, _syntax_message(error), _defined_by(lines[start - 1:end])))
+            line = min(max(error.lineno or start, start), end)  # where Python saw it, inside the block
+            broken.append(Broken(line, _syntax_message(error), _defined_by(lines[start - 1:end])))
             for number in range(start, end + 1):
                 lines[number - 1] = ""
         except (RecursionError, MemoryError, ValueError):
