@@ -80,7 +80,8 @@ class Module:
     uses: Dict[str, Set[str]] = field(default_factory=dict)  # top-level function -> names it uses
 
     def defines(self, name: str, top_level: Optional[bool] = None) -> List[Binding]:
-        return [b for b in self.bindings if b.name == name and (top_level is None or top_level != b.under_main)]
+        return [b for b in self.bindings
+                if b.name == name and (top_level is None or top_level != b.under_main)]
 
 
 # --- parsing what parses ---------------------------------------------------------
@@ -100,11 +101,14 @@ def parse_leniently(text: str, path: str) -> Parsed:
             return Parsed(path, lines, tree, broken)
         except SyntaxError as error:
             first_error = first_error or error
-            span = _block_around(lines, error.lineno or len(lines), blocks)
+            # "expected an indented block after function definition on line 22": line 22 is the culprit.
+            culprit = re.search(r"\bon line (\d+)", error.msg or "")
+            number = int(culprit.group(1)) if culprit else (error.lineno or len(lines))
+            span = _block_around(lines, number, blocks)
             if span is None:
                 raise first_error from None
             start, end = span
-            line = min(max(error.lineno or start, start), end)  # where Python saw it, inside the block
+            line = min(max(error.lineno or start, start), end) if not culprit else number
             broken.append(Broken(line, _syntax_message(error), _defined_by(lines[start - 1:end])))
             for number in range(start, end + 1):
                 lines[number - 1] = ""
@@ -176,7 +180,7 @@ def _block_around(lines: List[str], number: int,
 
 
 def _starts_block(line: str) -> bool:
-    return bool(line) and not line[0].isspace() and not line.startswith("#") and not line.startswith(_CONTINUATION)
+    return bool(line) and not line[0].isspace() and not line.startswith(("#",) + _CONTINUATION)
 
 
 def _defined_by(block: List[str]) -> Optional[str]:
@@ -362,7 +366,8 @@ def keep_assignments(candidates: List[ast.stmt], needed: Set[str]) -> Tuple[Set[
     while changed:
         changed = False
         for statement in candidates:
-            if id(statement) not in chosen and bound_names(statement) & needed and not _rebinds_a_result(statement):
+            wanted = bound_names(statement) & needed and not _rebinds_a_result(statement)
+            if id(statement) not in chosen and wanted:
                 chosen.add(id(statement))
                 needed |= global_names(statement)
                 changed = True
@@ -388,7 +393,8 @@ class Source:
         self.parsed = parse_leniently(text, path)
         self.plan, self.bindings = _plan(self.parsed.tree, flatten_main=False)
         kept_definitions = [s for s in self.plan.keep if isinstance(s, DEFINITIONS)]
-        kept_definitions += [s for body in self.plan.main.values() for s in body if isinstance(s, DEFINITIONS)]
+        kept_definitions += [s for body in self.plan.main.values() for s in body
+                             if isinstance(s, DEFINITIONS)]
         self.needs = needed_by(kept_definitions) | needed_by(
             s for s in self.plan.keep if not isinstance(s, DEFINITIONS + IMPORTS) and not is_main_guard(s))
 
@@ -412,7 +418,8 @@ class Source:
                 _copy(lines, out, [statement], kept_ids, indent=False, siblings=body)
                 graded.append(statement)
             comment = isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-            if not comment and (id(statement) in skipped_ids or id(statement) not in kept_ids | set(self.plan.main)):
+            left_out = id(statement) in skipped_ids or id(statement) not in kept_ids | set(self.plan.main)
+            if left_out and not comment:
                 module.skipped.append((statement.lineno, _first_line(lines, statement)))
         for statement in graded:
             if isinstance(statement, ASSIGNMENTS):

@@ -70,11 +70,13 @@ def describe_load_failure(spec: str, reply: Dict) -> str:
     fields = {"target": spec, "type": kind, "message": message,
               "where": say("load.at", where=where) if where else ""}
     if kind == "ModuleNotFoundError":
-        module = str(reply.get("module") or "") or (message.split("'")[1] if message.count("'") >= 2 else message)
+        quoted = message.split("'")[1] if message.count("'") >= 2 else message
+        module = str(reply.get("module") or "") or quoted
         return say("load.failed_missing_module", module=module, **fields)
     key = {"SyntaxError": "load.failed_syntax", "IndentationError": "load.failed_syntax",
            "TabError": "load.failed_syntax", "SystemExit": "load.failed_exit", "Exit": "load.failed_exit",
-           "TimeoutError": "load.failed_timeout", "Crash": "load.failed_crashed"}.get(kind, "load.failed_raised")
+           "TimeoutError": "load.failed_timeout", "Crash": "load.failed_crashed"}.get(kind)
+    key = key or "load.failed_raised"
     return say(key, **fields)
 
 

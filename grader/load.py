@@ -1,4 +1,4 @@
-"""Turn what discovery read into a Submission: the files the worker loads, and what can be told without running them.
+"""Turn what discovery read into a Submission: the files the worker loads, and what parsing tells.
 
 Runs on the trusted side and only parses: nothing here executes submission code.
 
@@ -143,8 +143,9 @@ def _folder(found: Found) -> Submission:
     if not set(submission.graded) and not found.trusted:
         broken = [b for m in modules.values() for b in m.broken if b.defines in FUNCTION_NAMES]
         if broken:
-            raise LoadError(notes[0] if notes else _syntax_note(found.label, broken[0].line, broken[0].message,
-                                                                 broken[0].defines))
+            first = broken[0]
+            raise LoadError(notes[0] if notes else
+                            _syntax_note(found.label, first.line, first.message, first.defines))
         raise LoadError(say("load.no_exercise_function", folder=found.label, first=FUNCTION_NAMES[0],
                             second=FUNCTION_NAMES[1]))
     return submission
@@ -221,9 +222,10 @@ def _assemble(submission: Submission, modules: Dict[str, defs.Module], names: Di
             submission.notes.append(say("load.defined_more_than_once", function=function, count=len(bindings),
                                         places=listed, graded=submission.graded[function]))
         if graded.under_main:
-            submission.notes.append(say("load.under_main", function=function, place=submission.graded[function]))
+            place = submission.graded[function]
+            submission.notes.append(say("load.under_main", function=function, place=place))
         submission.references[function] = _reachable(function, modules[path], modules)
-    folders = sorted({str(PurePosixPath(prefix + n).parent) for n in modules}, key=lambda f: (f.count("/"), f))
+    folders = sorted({str(PurePosixPath(prefix + n).parent) for n in modules}, key=_shallow_first)
     manifest = {
         "root": root,
         "root_name": root_name,
@@ -264,15 +266,20 @@ def _choose(modules: Dict[str, defs.Module], names: Dict[str, str]) -> Dict[str,
     reach = {path: _closure(path, imports) for path in modules}
     chosen: Dict[str, str] = {}
     for function in FUNCTION_NAMES:
-        candidates = [p for p in sorted(modules, key=lambda p: (p.count("/"), p)) if modules[p].defines(function)]
+        candidates = [p for p in sorted(modules, key=_shallow_first) if modules[p].defines(function)]
         if not candidates:
             continue
         for keep in (lambda p: not _last(modules[p], function).under_main,
                      lambda p: not _last(modules[p], function).stub,
                      lambda p: not any(p in reach[o] for o in candidates if o != p)):
             candidates = [p for p in candidates if keep(p)] or candidates
-        chosen[function] = max(candidates, key=lambda p: (counts[p].get(chapter[function], 0), counts[p]["all"]))
+        group = chapter[function]
+        chosen[function] = max(candidates, key=lambda p: (counts[p].get(group, 0), counts[p]["all"]))
     return chosen
+
+
+def _shallow_first(path: str):
+    return path.count("/"), path
 
 
 def _imports_of(module: defs.Module, names: Dict[str, str]) -> Set[str]:
@@ -349,7 +356,8 @@ def _file_notes(module: defs.Module, shown: str, places) -> List[str]:
         notes.append(say("load.syntax_skipped", file=shown, count=len(others), line=first.line,
                          message=first.message))
     if module.skipped and places is None:
-        listed = ", ".join(say("load.statement", line=line, code=code) for line, code in module.skipped[:MAX_LISTED])
+        shown_first = module.skipped[:MAX_LISTED]
+        listed = ", ".join(say("load.statement", line=line, code=code) for line, code in shown_first)
         more = len(module.skipped) - MAX_LISTED
         if more > 0:
             listed += say("load.and_more", count=more)
@@ -369,8 +377,8 @@ def _notebook(data: bytes, name: str):
         raise
     except Exception as error:  # nbformat raises several unrelated types for a broken file
         first = str(error).splitlines()[0][:200] if str(error) else say("load.notebook_unreadable_unknown")
-        raise LoadError(say("load.notebook_unreadable", path=name, error=f"{type(error).__name__}: {first}")) \
-            from None
+        error_text = f"{type(error).__name__}: {first}"
+        raise LoadError(say("load.notebook_unreadable", path=name, error=error_text)) from None
     cells = notebook.get("cells") or []
     if len(cells) > MAX_CELLS:
         raise LoadError(say("load.notebook_too_many_cells", path=name, count=len(cells), limit=MAX_CELLS))
@@ -408,6 +416,6 @@ def definitions_source(sources: List[str], numbers: Optional[List[int]] = None, 
     kept, _ = defs.notebook_definitions(statements)
     text, _ = _unparse_with_cells(kept, {}, name)
     for item in broken:
-        notes.append(_syntax_note(say("load.place_cell", notebook=name, cell=item.cell), item.line, item.message,
-                                  item.defines))
+        where = say("load.place_cell", notebook=name, cell=item.cell)
+        notes.append(_syntax_note(where, item.line, item.message, item.defines))
     return text, notes

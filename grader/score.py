@@ -49,7 +49,7 @@ def test_points(records: List[Record]) -> Dict[str, float]:
 
 
 def earned(records: List[Record]) -> Dict[str, float]:
-    """The points each test earned, by nodeid: its worth if it passed and counts (see the module docstring)."""
+    """The points each test earned, by nodeid: its worth if it passed and counts (see the docstring above)."""
     worth = test_points(records)
     pinned = {r.function for r in records if r.function and r.passed and not getattr(r, "law", False)}
     return {r.nodeid: worth[r.nodeid] if r.passed and (not getattr(r, "law", False) or r.function in pinned)

@@ -64,7 +64,8 @@ def test_objects_that_claim_equality_with_everything_earn_nothing_extra(write_su
 @pytest.mark.parametrize("exit_call", ["sys.exit(0)", "os._exit(0)", "raise SystemExit(0)"])
 def test_exiting_at_the_top_level_is_not_run_and_earns_nothing(write_submission, tmp_path, exit_call):
     # Only definitions are graded, so an exit among the script's lines never runs.
-    path = write_submission(STUBS + "def add(v, w):\n    raise NotImplementedError\n" + f"import os, sys\n{exit_call}\n")
+    stubs = STUBS + "def add(v, w):\n    raise NotImplementedError\n"
+    path = write_submission(stubs + f"import os, sys\n{exit_call}\n")
     result = run_grader(path, "--json", tmp_path / "r.json")
     assert result.returncode == 1
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
@@ -72,13 +73,14 @@ def test_exiting_at_the_top_level_is_not_run_and_earns_nothing(write_submission,
 
 @pytest.mark.parametrize("exit_call, loads", [("sys.exit(0)", True), ("raise SystemExit(0)", True),
                                               ("os._exit(0)", False)])
-def test_exiting_while_the_definitions_load_is_skipped_or_a_load_error(write_submission, tmp_path, exit_call, loads):
+def test_an_exit_while_definitions_load_is_skipped_or_fails(write_submission, tmp_path, exit_call, loads):
     # A decorator runs when the file loads: an exit there skips its statement, or (os._exit) ends the load.
     attack = f"import os, sys\ndef leave(function):\n    {exit_call}\n@leave\ndef add(v, w):\n    return v\n"
     result = run_grader(write_submission(reference_source() + attack), "--json", tmp_path / "r.json")
     score = json.loads((tmp_path / "r.json").read_text())["score"]
     if loads:  # the reference's own add stands
-        assert result.returncode == 0 and score == 100 and "ends the program when the file is loaded" in result.stdout
+        assert result.returncode == 0 and score == 100
+        assert "ends the program when the file is loaded" in result.stdout
     else:
         assert result.returncode == 2 and score == 0 and "could not be loaded" in result.stderr
 
@@ -160,7 +162,8 @@ def steal(function):
             stolen.update(attempt())
         except BaseException:
             pass
-    for path in glob.glob({str(ROOT)!r} + "/solutions/*.py") + glob.glob("/**/solutions/linear_algebra.py", recursive=False):
+    paths = glob.glob({str(ROOT)!r} + "/solutions/*.py")
+    for path in paths + glob.glob("/**/solutions/linear_algebra.py", recursive=False):
         try:
             exec(open(path).read().replace("from .linear_algebra", "from solutions.linear_algebra"), stolen)
         except BaseException:

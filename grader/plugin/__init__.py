@@ -55,8 +55,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "grades(*names): the exercise functions this test grades")
     config.addinivalue_line("markers", "experiment(name): a convergence experiment from grader.kata.catalog")
-    config.addinivalue_line("markers", "law: a property a trivial function can satisfy; scored only with a value "
-                                       "test of the same function passed (grader/score.py)")
+    config.addinivalue_line("markers", "law: a property a trivial function can satisfy; it scores only beside "
+                                       "a passed value test of the same function (grader/score.py)")
     given = [p for p in config.pluginmanager.get_plugins() if isinstance(p, KataPlugin)]
     config.stash[SESSION] = given[0].session if given else KataSession(
         config.getoption("--target"), config.getoption("--in-process"), config.getoption("--kata-seed"))
@@ -111,7 +111,7 @@ def impl(request) -> Impl:
     session = request.config.stash[SESSION]
     if names and session.broken.get(names[0]) == "timed out":
         pytest.fail(f"skipped: `{names[0]}` already timed out in an earlier test")
-    install_retry(request.function)  # an example passes with correct stand-ins or with the learner's own helpers
+    install_retry(request.function)  # an example passes with correct stand-ins, or with the learner's own
     return Impl(session, names[0], request.node.nodeid)
 
 

@@ -1,4 +1,4 @@
-"""How an upload is imported: each file statement by statement, and what is not there as a stand-in that says so.
+"""How an upload is imported: each file statement by statement, and what is missing as a stand-in saying so.
 
 Runs where the submission runs (the worker, or in-process for trusted code). The
 trusted side has already reduced every file to its definitions (grader/definitions.py)
@@ -69,8 +69,8 @@ class Upload:
         self.manifest = manifest
         self.root = (self.scratch / manifest.get("root", ".")).resolve()
         self.root_name = str(manifest.get("root_name") or "")
-        self.names: Dict[Path, str] = {(self.scratch / f).resolve(): n for f, n in manifest["modules"].items()}
-        self.shown: Dict[Path, str] = {(self.scratch / f).resolve(): s for f, s in manifest.get("shown", {}).items()}
+        self.names: Dict[Path, str] = {self._path(f): n for f, n in manifest["modules"].items()}
+        self.shown: Dict[Path, str] = {self._path(f): s for f, s in manifest.get("shown", {}).items()}
         _SHOWN.update({str(path): name for path, name in self.shown.items()})
         self.missing_text = str(manifest.get("missing") or "No module named '{module}'")
         self.notes: List[Dict] = []
@@ -78,6 +78,9 @@ class Upload:
         self._first = _UploadFirst(self)
         self._last = _UploadLast(self)
         self._counter = 0
+
+    def _path(self, relative: str) -> Path:
+        return (self.scratch / relative).resolve()
 
     # --- what belongs to the upload ---------------------------------------------------
     def owns(self, filename) -> bool:
@@ -99,7 +102,7 @@ class Upload:
         return False
 
     def alias(self, name: str) -> Optional[Path]:
-        """The upload's file for `a.b.name` when no package `a` exists: by dotted suffix, then by file name."""
+        """The upload's file for `a.b.name` when there is no package `a`: by dotted suffix, then by name."""
         parts = name.split(".")
         for start in range(1, len(parts)):
             suffix = ".".join(parts[start:])
@@ -133,10 +136,11 @@ class Upload:
                 sys.meta_path.remove(finder)
 
     def load(self) -> Modules:
-        """Import the files the exercise functions are graded from; the rest comes in through their imports."""
+        """Import the files the exercise functions are graded from; the rest comes in by their imports."""
         self.install()
         modules = Modules()
-        modules.functions, modules.notes, modules.scratch, modules.stubs = {}, self.notes, self.scratch, self.stubs
+        modules.functions, modules.notes = {}, self.notes
+        modules.scratch, modules.stubs = self.scratch, self.stubs
         by_file: Dict[str, Optional[ModuleType]] = {}
         for function, file in sorted(self.manifest.get("functions", {}).items()):
             if file not in by_file:
@@ -186,7 +190,7 @@ class Upload:
                            "seconds": STATEMENT_SECONDS})
 
     def forget(self) -> None:
-        """Take the upload's modules out of sys.modules (in-process loading: the next upload may reuse names)."""
+        """Take the upload's modules out of sys.modules (in-process: the next upload may reuse the names)."""
         for name, module in list(sys.modules.items()):
             locations = list(getattr(module, "__path__", None) or [])
             if self.owns(getattr(module, "__file__", None)) or isinstance(module, StubModule) \

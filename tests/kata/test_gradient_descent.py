@@ -86,7 +86,7 @@ def test_estimate_gradient_uses_every_coordinate_and_the_given_h(impl, problem, 
     expect_unmodified(impl, "estimate_gradient")
 
 
-# Learners use a default h from 1e-5 (the first edition) to 1e-3: any h up to DEFAULT_H_LIMIT earns the points.
+# Learners use a default h from 1e-5 (the first edition) to 1e-3: any h up to DEFAULT_H_LIMIT earns the points
 # For f(v) = sum(a_i v_i**2 + b_i v_i) the forward quotient is exactly 2 a_i v_i + b_i + a_i h, so with a
 # stand-in partial_difference_quotient the answer is off the derivative by a_i * h, and h is read off exactly.
 DEFAULT_H_LIMIT = 1.5e-3
@@ -102,8 +102,8 @@ def test_estimate_gradient_has_a_small_default_h(impl, problem):
     # Allowed: a_i * DEFAULT_H_LIMIT, plus the rounding of (f(w) - f(v)) / h for h down to about 1e-7.
     allowed = [abs(ai) * DEFAULT_H_LIMIT + 1e-8 * (1 + abs(f(v))) for ai in a]
     expect_vector(impl.last_call, got, derivative,
-                  f"Called without h, estimate_gradient should use a small default h (such as 0.0001): element i "
-                  f"should be within a[i] * {DEFAULT_H_LIMIT} of the derivative 2*a[i]*v[i] + b[i].",
+                  f"Called without h, estimate_gradient should use a small default h (such as 0.0001): "
+                  f"element i should be within a[i] * {DEFAULT_H_LIMIT} of 2*a[i]*v[i] + b[i].",
                   scales=[t / REL for t in allowed])
 
 
