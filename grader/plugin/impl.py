@@ -35,6 +35,7 @@ class Impl:
         self.last_seed = 0
         self.note: Optional[str] = None
         self.isolate = True  # False while an example is tried again with the learner's own helpers
+        self.retry_stuck = False
 
     def __getattr__(self, attr):
         if attr != self.name:
@@ -97,7 +98,6 @@ class Impl:
             self.note = (f"`{self.name}` passes with a correct {listed}; yours breaks it "
                          f"(for example {self.last_call}).")
 
-
     def helpers(self) -> list:
         """The other exercise functions the graded one may call (from the upload's source)."""
         submission = getattr(self.session.target, "submission", None)
@@ -105,13 +105,18 @@ class Impl:
 
     def passes_with_own_helpers(self, example) -> bool:
         """Run `example` (one failed example of the test) again with the learner's own functions."""
-        if self.poisoned is not None or not self.helpers():
+        helpers = self.helpers()
+        stuck = self.retry_stuck or set(helpers) & set(self.session.broken)
+        if self.poisoned is not None or not helpers or stuck:
             return False
         saved = (self.last, self.last_call, self.last_args, self.last_seed, self.calls)
         broken = dict(self.session.broken)
         self.isolate = False
         try:
             example()
+        except (Crashed, TimedOut):
+            self.retry_stuck = True  # the learner's own helpers hang or crash: do not wait for them again
+            return False
         except (AssertionError, SubmissionFailure):
             return False
         finally:
@@ -120,7 +125,7 @@ class Impl:
             self.session.broken.clear()
             self.session.broken.update(broken)
             self.last, self.last_call, self.last_args, self.last_seed, self.calls = saved
-        listed = " and ".join(f"`{h}`" for h in self.helpers())
+        listed = " and ".join(f"`{h}`" for h in helpers)
         self.note = self.note or say("load.own_helpers", function=self.name, helpers=listed)
         return True
 
