@@ -211,24 +211,38 @@ class StatementLoader(importlib.abc.Loader):
         source = self.path.read_text(encoding="utf-8")
         tree = ast.parse(source, filename=str(self.path))
         lines = source.splitlines()
-        flags = 0
+        # Annotations are never evaluated: grading does not need them, and a notebook's `Vector = List[float]`
+        # may come after the functions it annotates.
+        flags = __future__.annotations.compiler_flag
         for statement in tree.body:
             if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
                 for alias in statement.names:
                     feature = getattr(__future__, alias.name, None)
                     flags |= getattr(feature, "compiler_flag", 0)
         module.__dict__.setdefault("__file__", str(self.path))
+        failed: List[ast.stmt] = []
         for statement in tree.body:
-            code = compile(ast.Module(body=[statement], type_ignores=[]), str(self.path), "exec", flags=flags,
-                           dont_inherit=True)
-            try:
-                with _deadline(STATEMENT_SECONDS):
-                    exec(code, module.__dict__)
-            except BaseException as error:  # noqa: B036 - the learner's statement, whatever it raised
-                if isinstance(error, KeyboardInterrupt):
-                    raise
+            if not self._run(module, statement, flags, lines, report=False):
+                failed.append(statement)
+        # Cells run out of order, or a constant defined after the function whose default uses it: once more.
+        for statement in failed:
+            self._run(module, statement, flags, lines, report=True)
+
+    def _run(self, module: ModuleType, statement: ast.stmt, flags: int, lines: List[str], report: bool) -> bool:
+        code = compile(ast.Module(body=[statement], type_ignores=[]), str(self.path), "exec", flags=flags,
+                       dont_inherit=True)
+        try:
+            with _deadline(STATEMENT_SECONDS):
+                exec(code, module.__dict__)
+            return True
+        except BaseException as error:  # noqa: B036 - the learner's statement, whatever it raised
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            if report or not isinstance(error, (NameError, ImportError)):
                 text = lines[statement.lineno - 1].strip() if statement.lineno <= len(lines) else ""
                 self.upload.note(self.path, statement.lineno, text, error)
+                return report  # reported: not worth a second try
+            return False
 
 
 class _PackageLoader(importlib.abc.Loader):

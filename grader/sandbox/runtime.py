@@ -120,15 +120,24 @@ def isolated(loaded: Loaded, keep: Optional[str], stand_ins: Dict[str, Callable]
         return
     saved = []
     absent = object()
-    modules = loaded.submission_modules()
-    # A module the upload imports but lacks (`import linear_algebra_vectors`) holds correct stand-ins too.
-    stubs = list(getattr(loaded, "stubs", []))
-    for module in list(modules) + stubs:
-        namespace = module.__dict__
+    done = set()
+
+    def stand_in_for(namespace: Dict, fill: bool) -> None:
         for name, stand_in in stand_ins.items():
-            if name != keep and (name in namespace or isinstance(module, imports.StubModule)):
+            if name != keep and (id(namespace), name) not in done and (fill or name in namespace):
+                done.add((id(namespace), name))
                 saved.append((namespace, name, namespace.get(name, absent)))
                 namespace[name] = stand_in
+
+    for module in loaded.submission_modules():
+        stand_in_for(module.__dict__, fill=False)
+    # A module the upload imports but lacks (`import linear_algebra_vectors`) holds correct stand-ins too,
+    # and so does the graded function's own module for a helper it calls but never defined.
+    for stub in getattr(loaded, "stubs", []):
+        stand_in_for(stub.__dict__, fill=True)
+    home = getattr(loaded.functions.get(keep), "__globals__", None) if loaded.scratch is not None else None
+    if isinstance(home, dict):
+        stand_in_for(home, fill=True)
     try:
         yield
     finally:
