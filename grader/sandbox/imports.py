@@ -228,7 +228,8 @@ class StatementLoader(importlib.abc.Loader):
         for statement in failed:
             self._run(module, statement, flags, lines, report=True)
 
-    def _run(self, module: ModuleType, statement: ast.stmt, flags: int, lines: List[str], report: bool) -> bool:
+    def _run(self, module: ModuleType, statement: ast.stmt, flags: int, lines: List[str],
+             report: bool) -> bool:
         code = compile(ast.Module(body=[statement], type_ignores=[]), str(self.path), "exec", flags=flags,
                        dont_inherit=True)
         try:
