@@ -72,12 +72,23 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
 
 
 def describe_load_failure(spec: str, reply: Dict) -> str:
-    """Why the submission could not be loaded, and what to do: from the worker's reply (untrusted data)."""
-    where = "; ".join(str(w) for w in reply.get("where") or [])
-    fields = {"target": spec, "type": str(reply.get("type", "Error"))[:80], "where": where[:400],
-              "message": str(reply.get("message", ""))[:2000]}
-    said = say("load.could_not_load_at" if where else "load.could_not_load", **fields)
-    return said + "\n" + say("load.top_level_advice")
+    """One message per cause (a missing module, a syntax error, an error, an exit, a timeout, a crash),
+    each with its fix. Plain data from the worker: every field is untrusted text."""
+    from .text import say
+    kind = str(reply.get("type", "Error"))
+    message = str(reply.get("message", ""))[:500]
+    where = "; ".join(str(w) for w in reply.get("where") or [])[:300]
+    fields = {"target": spec, "type": kind, "message": message,
+              "where": say("load.at", where=where) if where else ""}
+    if kind == "ModuleNotFoundError":
+        quoted = message.split("'")[1] if message.count("'") >= 2 else message
+        module = str(reply.get("module") or "") or quoted
+        return say("load.failed_missing_module", module=module, **fields)
+    key = {"SyntaxError": "load.failed_syntax", "IndentationError": "load.failed_syntax",
+           "TabError": "load.failed_syntax", "SystemExit": "load.failed_exit", "Exit": "load.failed_exit",
+           "TimeoutError": "load.failed_timeout", "Crash": "load.failed_crashed"}.get(kind)
+    key = key or "load.failed_raised"
+    return say(key, **fields)
 
 
 def _recording(seed: int) -> Optional[Dict]:

@@ -52,6 +52,7 @@ class Record:
     failure: Optional[Failure] = None
     note: Optional[str] = None
     trace: Optional[List] = None  # an experiment's snapshots of theta, for plots
+    law: bool = False  # a property a trivial function can satisfy (see grader/score.py)
 
     @property
     def passed(self) -> bool:

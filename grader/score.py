@@ -1,6 +1,14 @@
 """From test records to points: each function's tests share its points; experiments carry their own.
 
 The points come from a Config (grader.toml); without one, the catalog's defaults.
+
+A constant earns nothing. Some tests check a law that a trivial function satisfies
+("distance to itself is zero", "dot is symmetric", "rejects vectors of different
+lengths"): they are marked `@pytest.mark.law` in tests/kata. A passed law test earns its
+points only when at least one of the same function's value tests (the tests that pin
+its values down) passed too. A function that returns a constant, or always raises,
+passes no value test and so earns exactly 0; a correct function passes them all and
+earns full marks; a function with some values right keeps the laws it obeys.
 """
 from dataclasses import dataclass
 from typing import Dict, List, Optional
@@ -44,23 +52,31 @@ def test_points(records: List[Record], config: Optional[Config] = None) -> Dict[
     return worth
 
 
+def earned(records: List[Record], config: Optional[Config] = None) -> Dict[str, float]:
+    """The points each test earned, by nodeid: its worth if it passed and counts (see the docstring above)."""
+    worth = test_points(records, config)
+    pinned = {r.function for r in records if r.function and r.passed and not getattr(r, "law", False)}
+    return {r.nodeid: worth[r.nodeid] if r.passed and (not getattr(r, "law", False) or r.function in pinned)
+            else 0.0 for r in records}
+
+
 def score_lines(records: List[Record], only: Optional[List[str]] = None,
                 config: Optional[Config] = None) -> List[Line]:
     points = (config or Config()).points
-    worth = test_points(records, config)
+    points_of = earned(records, config)
     lines = []
     for exercise in catalog.EXERCISES:
         if only and exercise.name not in only:
             continue
         mine = [r for r in records if r.function == exercise.name]
-        earned = sum(worth[r.nodeid] for r in mine if r.passed)
-        lines.append(Line(exercise.name, exercise.name, points[exercise.name], round(earned, 2), mine, False))
+        got = sum(points_of[r.nodeid] for r in mine)
+        lines.append(Line(exercise.name, exercise.name, points[exercise.name], round(got, 2), mine, False))
     for experiment in catalog.EXPERIMENTS:
         if only:
             continue
         mine = [r for r in records if r.experiment == experiment.name]
-        earned = sum(worth[r.nodeid] for r in mine if r.passed)
-        lines.append(Line(experiment.name, experiment.title, points[experiment.name], round(earned, 2), mine,
+        got = sum(points_of[r.nodeid] for r in mine)
+        lines.append(Line(experiment.name, experiment.title, points[experiment.name], round(got, 2), mine,
                           True))
     return lines
 

@@ -19,7 +19,8 @@ from typing import Dict, List, Optional
 from .kata import catalog
 from .load import Submission, load_submission
 from .plain import to_plain
-from .sandbox import runtime
+from .sandbox import imports, runtime
+from .text import say
 from .sandbox.process import LoadFailed, Raised, Worker
 
 CALL_TIMEOUT = 1.0  # a correct call takes microseconds
@@ -104,6 +105,7 @@ class SandboxTarget(Target):
         self.submission, self.label = submission, submission.label
         self.worker = Worker(submission.files, submission.kind, list(catalog.FUNCTION_NAMES), call_reference,
                              total_seconds=total_seconds, limits=limits, cpu_seconds=cpu_seconds)
+        self._noted = False
         self.worker.start(wait=False)
         if wait:
             self.ready()
@@ -113,6 +115,9 @@ class SandboxTarget(Target):
         self.worker.wait_ready()
         self.isolation = self.worker.isolation
         self.present = self.worker.present
+        if not self._noted:
+            self._noted = True
+            _add_load_notes(self.submission, list(getattr(self.worker, "load_notes", [])))
 
     def call(self, name, args, isolate, seed):
         return self.worker.call({"exercise": name, "isolate": isolate}, args, CALL_TIMEOUT, seed)
@@ -150,32 +155,53 @@ def open_target(spec: str, in_process: Optional[bool] = None, wait: bool = True,
 
 
 def _in_process_from_files(submission: Submission) -> InProcessTarget:
-    scratch = Path(tempfile.mkdtemp(prefix="grader-inproc-"))
-    package = f"submission_{scratch.name.replace('-', '_')}"
+    """Load a submission's files into this process (trusted code, or the caller's explicit wish).
+
+    The files are laid out as the worker would lay them out; once imported, the
+    upload's modules leave sys.modules and its import hooks are removed, so the next
+    in-process load starts clean (the Loaded keeps what it needs)."""
+    scratch = Path(tempfile.mkdtemp(prefix="grader-inproc-")).resolve()
+    path_before, meta_before = list(sys.path), list(sys.meta_path)
+    upload = None
     try:
         for relative, text in submission.files.items():
             (scratch / relative).parent.mkdir(parents=True, exist_ok=True)
             (scratch / relative).write_text(text, encoding="utf-8")
-        if submission.kind == "module":
-            (scratch / "submission.py").rename(scratch / f"{package}.py")
-        else:
-            (scratch / "submission").rename(scratch / package)
-        path_before = list(sys.path)
-        try:
-            loaded = runtime.load(scratch, submission.kind, package)
-        finally:
-            sys.path[:] = path_before
+        upload = imports.Upload(scratch)
+        loaded = runtime.Loaded(upload.load())
     except BaseException as error:
-        _forget(package, scratch)
+        _forget(upload, scratch)
         raise LoadFailed(runtime.describe_exception(error)) from None
+    finally:
+        sys.path[:] = path_before
+        sys.meta_path[:] = meta_before
+    if upload is not None:
+        upload.forget()
     target = InProcessTarget(loaded, submission.label)
     target.submission = submission
-    target.cleanup = lambda: _forget(package, scratch)
+    target.load_notes = list(loaded.notes)
+    _add_load_notes(submission, loaded.notes)
+    target.cleanup = lambda: _forget(None, scratch)
     return target
 
 
-def _forget(package: str, scratch: Path) -> None:
+def _add_load_notes(submission: Submission, notes: List[Dict]) -> None:
+    """What loading skipped (plain data from the worker, so untrusted) as sentences for the report."""
+    for note in notes[:20]:
+        if not isinstance(note, dict):
+            continue
+        fields = {key: str(note.get(key, ""))[:300] for key in ("file", "line", "code", "type", "message",
+                                                                  "module", "seconds")}
+        kind = str(note.get("kind", "raised"))
+        key = {"missing": "load.statement_missing_module", "exit": "load.statement_exit",
+               "slow": "load.statement_slow"}.get(kind, "load.statement_raised")
+        text = say(key, **fields)
+        if text not in submission.notes:
+            submission.notes.append(text)
+
+
+def _forget(upload, scratch: Path) -> None:
     """Undo an in-process load: its modules, and its scratch directory."""
-    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
-        del sys.modules[name]
+    if upload is not None:
+        upload.forget()
     shutil.rmtree(scratch, ignore_errors=True)

@@ -62,12 +62,27 @@ def test_objects_that_claim_equality_with_everything_earn_nothing_extra(write_su
 
 
 @pytest.mark.parametrize("exit_call", ["sys.exit(0)", "os._exit(0)", "raise SystemExit(0)"])
-def test_exiting_at_import_is_a_load_error_with_no_points(write_submission, tmp_path, exit_call):
-    path = write_submission(reference_source() + f"\nimport os, sys\n{exit_call}\n")
+def test_exiting_at_the_top_level_is_not_run_and_earns_nothing(write_submission, tmp_path, exit_call):
+    # Only definitions are graded, so an exit among the script's lines never runs.
+    stubs = STUBS + "def add(v, w):\n    raise NotImplementedError\n"
+    path = write_submission(stubs + f"import os, sys\n{exit_call}\n")
     result = run_grader(path, "--json", tmp_path / "r.json")
-    assert result.returncode == 2
-    assert "could not be loaded" in result.stderr
+    assert result.returncode == 1
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
+
+
+@pytest.mark.parametrize("exit_call, loads", [("sys.exit(0)", True), ("raise SystemExit(0)", True),
+                                              ("os._exit(0)", False)])
+def test_an_exit_while_definitions_load_is_skipped_or_fails(write_submission, tmp_path, exit_call, loads):
+    # A decorator runs when the file loads: an exit there skips its statement, or (os._exit) ends the load.
+    attack = f"import os, sys\ndef leave(function):\n    {exit_call}\n@leave\ndef add(v, w):\n    return v\n"
+    result = run_grader(write_submission(reference_source() + attack), "--json", tmp_path / "r.json")
+    score = json.loads((tmp_path / "r.json").read_text())["score"]
+    if loads:  # the reference's own add stands
+        assert result.returncode == 0 and score == 100
+        assert "ends the program when the file is loaded" in result.stdout
+    else:
+        assert result.returncode == 2 and score == 0 and "could not be loaded" in result.stderr
 
 
 def test_exiting_inside_a_function_costs_only_that_function(write_submission):
@@ -83,26 +98,30 @@ def subtract(v, w):
 
 
 def test_patching_the_test_machinery_changes_nothing(write_submission):
+    # In a decorator, so that it runs when the file loads (top-level statements are not run).
     run = graded(write_submission, '''
 import builtins, math, random, unittest
-builtins.abs = lambda x: 0
-builtins.isinstance = lambda *a: True
-math.isclose = lambda *a, **k: True
-math.isfinite = lambda *a: True
-random.random = lambda: 0.5
-unittest.TestCase.assertEqual = lambda *a, **k: None
-for name in ("pytest", "hypothesis", "grader.expect", "grader.plugin", "grader.sandbox.runtime"):
-    try:
-        module = __import__(name, fromlist=["x"])
-        for attr in dir(module):
-            if callable(getattr(module, attr)) and not attr.startswith("__"):
-                try:
-                    setattr(module, attr, lambda *a, **k: True)
-                except Exception:
-                    pass
-    except Exception:
-        pass
+def patch(function):
+    builtins.abs = lambda x: 0
+    builtins.isinstance = lambda *a: True
+    math.isclose = lambda *a, **k: True
+    math.isfinite = lambda *a: True
+    random.random = lambda: 0.5
+    unittest.TestCase.assertEqual = lambda *a, **k: None
+    for name in ("pytest", "hypothesis", "grader.expect", "grader.plugin", "grader.sandbox.runtime"):
+        try:
+            module = __import__(name, fromlist=["x"])
+            for attr in dir(module):
+                if callable(getattr(module, attr)) and not attr.startswith("__"):
+                    try:
+                        setattr(module, attr, lambda *a, **k: True)
+                    except Exception:
+                        pass
+        except Exception:
+            pass
+    return function
 
+@patch
 def dot(v, w):
     return 0.0
 ''')
@@ -130,27 +149,35 @@ def dot(v, w):
 
 
 def test_the_reference_solutions_cannot_be_imported_or_read(write_submission):
+    # In a decorator, so that it runs when the file loads (top-level statements are not run).
     attack = f'''
 import sys, glob
-stolen = {{}}
-for attempt in (
-    lambda: __import__("solutions.linear_algebra", fromlist=["x"]).__dict__,
-    lambda: __import__("solutions.gradient_descent", fromlist=["x"]).__dict__,
-):
-    try:
-        stolen.update(attempt())
-    except BaseException:
-        pass
-for path in glob.glob({str(ROOT)!r} + "/solutions/*.py") + glob.glob("/**/solutions/linear_algebra.py", recursive=False):
-    try:
-        exec(open(path).read().replace("from .linear_algebra", "from solutions.linear_algebra"), stolen)
-    except BaseException:
-        pass
-for name, value in list(stolen.items()):
-    if callable(value) and not name.startswith("_"):
-        globals()[name] = value
+def steal(function):
+    stolen = {{}}
+    for attempt in (
+        lambda: __import__("solutions.linear_algebra", fromlist=["x"]).__dict__,
+        lambda: __import__("solutions.gradient_descent", fromlist=["x"]).__dict__,
+    ):
+        try:
+            stolen.update(attempt())
+        except BaseException:
+            pass
+    paths = glob.glob({str(ROOT)!r} + "/solutions/*.py")
+    for path in paths + glob.glob("/**/solutions/linear_algebra.py", recursive=False):
+        try:
+            exec(open(path).read().replace("from .linear_algebra", "from solutions.linear_algebra"), stolen)
+        except BaseException:
+            pass
+    for name, value in list(stolen.items()):
+        if callable(value) and not name.startswith("_"):
+            globals()[name] = value
+    return function
+
+@steal
+def add(v, w):
+    raise NotImplementedError
 '''
-    run = grade(str(write_submission(STUBS + "\ndef add(v, w):\n    raise NotImplementedError\n" + attack)))
+    run = grade(str(write_submission(STUBS + attack)))
     assert run.load_error is None
     assert not any(r.passed for r in run.records)
 

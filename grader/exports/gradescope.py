@@ -18,8 +18,8 @@ from typing import Dict, Optional
 
 from ..config import Config
 from ..result import Run
+from ..score import earned, max_total, score_lines, test_points, total
 from ..text import say
-from ..score import max_total, score_lines, test_points, total
 from .feedback import explain
 from .terminal import plain_text
 
@@ -31,6 +31,7 @@ def results(run: Run, config: Optional[Config] = None) -> Dict:
                 "output": plain_text(run, config), "visibility": "visible", "stdout_visibility": "hidden",
                 "tests": []}
     worth = test_points(run.records, config)
+    got = earned(run.records, config)  # a law test counts only beside a passed value test (grader/score.py)
     missing = run.missing
     tests = []
     for record in run.records:
@@ -45,7 +46,7 @@ def results(run: Run, config: Optional[Config] = None) -> Dict:
                 lines.append(say("hints.offer", function=record.function))
             output = "\n".join(lines)
         points = worth[record.nodeid]
-        tests.append({"name": f"{label}: {readable}", "score": round(points if record.passed else 0, 4),
+        tests.append({"name": f"{label}: {readable}", "score": round(got[record.nodeid], 4),
                       "max_score": round(points, 4), "status": record.status, "output": output,
                       "visibility": config.visibility_of(record.graded), "tags": list(record.tags)})
     lines = score_lines(run.records, run.only, config)

@@ -91,7 +91,7 @@ MUTANTS: Tuple[Mutant, ...] = (
     _m("estimate_gradient-skips-last", "estimate_gradient",
        "def estimate_gradient(f, v, h=0.0001):\n    return [partial_difference_quotient(f, v, i, h) for i in range(len(v) - 1)]"),
     _m("estimate_gradient-wrong-default", "estimate_gradient",
-       "def estimate_gradient(f, v, h=0.001):\n    return [partial_difference_quotient(f, v, i, h) for i in range(len(v))]"),
+       "def estimate_gradient(f, v, h=0.1):\n    return [partial_difference_quotient(f, v, i, h) for i in range(len(v))]"),
     _m("gradient_step-subtracts", "gradient_step",
        "def gradient_step(v, gradient, step_size):\n    return [x - step_size * g for x, g in zip(v, gradient)]"),
     _m("gradient_step-forgets-v", "gradient_step",

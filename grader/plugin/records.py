@@ -21,7 +21,7 @@ def make_record(item, call, report, impl: Optional[Impl], trace) -> Record:
     return Record(nodeid=item.nodeid, test=item.name, function=None if experiment else (names or [None])[0],
                   experiment=experiment, tags=tuple(names), status=PASSED if report.passed else FAILED,
                   failure=failure, note=impl.note if impl is not None else None,
-                  trace=trace if experiment else None)
+                  trace=trace if experiment else None, law=item.get_closest_marker("law") is not None)
 
 
 def recognise_mistake(failure: Failure, impl: Optional[Impl]) -> Optional[str]:

@@ -170,6 +170,7 @@ class Worker:
             self.close()
             raise IsolationMissing(f"refusing to grade: {', '.join(missing)} required (--require or GRADER_REQUIRE) "
                                    f"but not in force here. Isolation: {'; '.join(self.isolation)}")
+        self.load_notes = [n for n in reply.get("notes") or [] if isinstance(n, dict)]  # what loading skipped
 
     def close(self) -> None:
         if self.process is not None:

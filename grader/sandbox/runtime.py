@@ -17,22 +17,50 @@ from typing import Callable, Dict, List, Optional
 from ..kata import experiments
 from ..kata.catalog import FUNCTION_NAMES
 from ..plain import NotPlain, to_plain
+from . import imports
 
 PRINT_LIMIT = 4000
 MODULES = ("linear_algebra", "gradient_descent")
 
 
 class Loaded:
-    """A submission's modules and the exercise functions found in them."""
+    """A submission's modules and the exercise functions found in them.
+
+    Given what `import_modules` returns, each function is the one the manifest chose;
+    given a plain list of modules (trusted packages), the first module defining it wins.
+    `notes` are what loading skipped, as plain data; `scratch` is where the upload is.
+    """
 
     def __init__(self, modules: List[ModuleType]):
-        self.modules = modules
-        self.functions: Dict[str, Callable] = {}
+        self.modules = list(modules)
+        self.notes: List[Dict] = list(getattr(modules, "notes", []))
+        self.scratch: Optional[Path] = getattr(modules, "scratch", None)
+        self.stubs = getattr(modules, "stubs", [])  # stand-in modules for what the upload imports but lacks
+        self._seen = (-1, [])
+        chosen = getattr(modules, "functions", None)
+        if chosen is not None:
+            self.functions: Dict[str, Callable] = dict(chosen)
+            return
+        self.functions = {}
         for module in modules:
             for name in FUNCTION_NAMES:
                 value = module.__dict__.get(name)
                 if callable(value) and name not in self.functions:
                     self.functions[name] = value
+
+    def submission_modules(self) -> List[ModuleType]:
+        """Every module of the submission: those loaded, and any module whose file is in the upload."""
+        if self.scratch is None:
+            return self.modules
+        count = len(sys.modules)
+        if self._seen[0] != count:
+            found = list(self.modules)
+            for module in list(sys.modules.values()):
+                filename = getattr(module, "__file__", None)
+                if filename and module not in found and str(filename).startswith(str(self.scratch) + "/"):
+                    found.append(module)
+            self._seen = (count, found)
+        return self._seen[1]
 
 
 def load(root: Path, kind: str, package_name: str = "submission") -> Loaded:
@@ -42,10 +70,15 @@ def load(root: Path, kind: str, package_name: str = "submission") -> Loaded:
 def import_modules(root: Path, kind: str, package_name: str = "submission") -> List[ModuleType]:
     """Import a submission laid out under root; return its modules.
 
-    kind "module": root/submission.py defines everything at top level.
-    kind "package": root/<package_name>/ holds linear_algebra.py and gradient_descent.py.
-    Exceptions raised by the submission's own top-level code propagate.
+    With a manifest (every submission grader/load.py prepares): the upload's files are
+    imported statement by statement (grader/sandbox/imports.py) and the result carries
+    `functions` (the graded function of each exercise), `notes` and `scratch`.
+    Without one (older layouts): kind "module" is root/<package_name>.py, kind "package"
+    is root/<package_name>/ holding linear_algebra.py and gradient_descent.py, and
+    exceptions raised by their top-level code propagate.
     """
+    if (root / imports.MANIFEST).exists():
+        return imports.load(root)
     if kind == "module":
         path = root / f"{package_name}.py"
         spec = importlib.util.spec_from_file_location(package_name, path)
@@ -79,23 +112,40 @@ def isolated(loaded: Loaded, keep: Optional[str], stand_ins: Dict[str, Callable]
     """Within the block, every exercise name but `keep` resolves to its stand-in.
 
     Fault isolation: a learner's `distance` calling `squared_distance` gets a correct
-    one, so a bug there costs `squared_distance`'s points only.
+    one, so a bug there costs `squared_distance`'s points only. The names are replaced in
+    every module of the submission, so `la.dot(...)` after `import linealg as la` is too.
     """
     if keep is None:
         yield
         return
     saved = []
-    for module in loaded.modules:
-        namespace = module.__dict__
+    absent = object()
+    done = set()
+
+    def stand_in_for(namespace: Dict, fill: bool) -> None:
         for name, stand_in in stand_ins.items():
-            if name != keep and name in namespace:
-                saved.append((namespace, name, namespace[name]))
+            if name != keep and (id(namespace), name) not in done and (fill or name in namespace):
+                done.add((id(namespace), name))
+                saved.append((namespace, name, namespace.get(name, absent)))
                 namespace[name] = stand_in
+
+    for module in loaded.submission_modules():
+        stand_in_for(module.__dict__, fill=False)
+    # A module the upload imports but lacks (`import linear_algebra_vectors`) holds correct stand-ins too,
+    # and so does the graded function's own module for a helper it calls but never defined.
+    for stub in getattr(loaded, "stubs", []):
+        stand_in_for(stub.__dict__, fill=True)
+    home = getattr(loaded.functions.get(keep), "__globals__", None) if loaded.scratch is not None else None
+    if isinstance(home, dict):
+        stand_in_for(home, fill=True)
     try:
         yield
     finally:
         for namespace, name, value in reversed(saved):
-            namespace[name] = value
+            if value is absent:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
 
 class _CappedText(io.TextIOBase):
@@ -132,7 +182,7 @@ def describe_exception(error: BaseException) -> Dict:
     frames = traceback.extract_tb(error.__traceback__)
     # Keep the submission's own frames: the grader's are noise to a learner.
     frames = [f for f in frames if "/grader/" not in f.filename.replace("\\", "/")] or frames[-1:]
-    where = [f"{Path(f.filename).name}, line {f.lineno}, in {f.name}" for f in frames[-3:]]
+    where = [f"{imports.shown_name(f.filename)}, line {f.lineno}, in {f.name}" for f in frames[-3:]]
     return {
         "op": "raise",
         "type": type(error).__name__,

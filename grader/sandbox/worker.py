@@ -115,7 +115,7 @@ def main(read_fd: int, write_fd: int) -> None:
     snapshot.restore()  # before any more of the worker's own code runs
     state["loaded"] = runtime.Loaded(modules)
     channel.send({"op": "ready", "functions": sorted(state["loaded"].functions), "isolation": in_force,
-                  "layers": layers})
+                  "layers": layers, "notes": state["loaded"].notes})
     while True:
         message = channel.receive()
         if message["op"] != "call":

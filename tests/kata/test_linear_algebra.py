@@ -1,4 +1,9 @@
-"""Properties of the vector operations: definitions, laws, errors, and untouched arguments."""
+"""Properties of the vector operations: definitions, laws, errors, and untouched arguments.
+
+`@pytest.mark.law` marks a property that a trivial function (a constant, or one that
+always raises) can satisfy; it earns points only beside a passed value test of the same
+function (grader/score.py).
+"""
 import math
 
 import pytest
@@ -23,6 +28,7 @@ def test_add_adds_corresponding_elements(impl, vw):
 
 
 @pytest.mark.grades("add")
+@pytest.mark.law
 @given(same_length())
 def test_add_is_commutative(impl, vw):
     v, w = vw
@@ -33,6 +39,7 @@ def test_add_is_commutative(impl, vw):
 
 
 @pytest.mark.grades("add")
+@pytest.mark.law
 @given(different_lengths())
 def test_add_rejects_vectors_of_different_lengths(impl, vw):
     expect_raises(impl, lambda: impl.add(*vw), say("checks.test_add_rejects_vectors_of_different_lengths"))
@@ -50,6 +57,7 @@ def test_subtract_subtracts_corresponding_elements(impl, vw):
 
 
 @pytest.mark.grades("subtract")
+@pytest.mark.law
 @given(vectors())
 def test_subtract_of_a_vector_from_itself_is_zero(impl, v):
     got = impl.subtract(v, v)
@@ -58,6 +66,7 @@ def test_subtract_of_a_vector_from_itself_is_zero(impl, v):
 
 
 @pytest.mark.grades("subtract")
+@pytest.mark.law
 @given(different_lengths())
 def test_subtract_rejects_vectors_of_different_lengths(impl, vw):
     expect_raises(impl, lambda: impl.subtract(*vw),
@@ -76,12 +85,14 @@ def test_vector_sum_sums_each_position(impl, vectors_):
 
 
 @pytest.mark.grades("vector_sum")
+@pytest.mark.law
 @given(st.just([]))
 def test_vector_sum_rejects_an_empty_list(impl, empty):
     expect_raises(impl, lambda: impl.vector_sum(empty), say("checks.test_vector_sum_rejects_an_empty_list"))
 
 
 @pytest.mark.grades("vector_sum")
+@pytest.mark.law
 @given(st.lists(vectors(size=2), min_size=1, max_size=4), vectors(size=3), st.integers(0, 4))
 def test_vector_sum_rejects_vectors_of_different_lengths(impl, twos, three, position):
     mixed = list(twos)
@@ -101,6 +112,7 @@ def test_scalar_multiply_scales_every_element(impl, c, v):
 
 
 @pytest.mark.grades("scalar_multiply")
+@pytest.mark.law
 @given(vectors())
 def test_scalar_multiply_by_one_changes_nothing(impl, v):
     got = impl.scalar_multiply(1, v)
@@ -121,6 +133,7 @@ def test_vector_mean_averages_each_position(impl, vectors_):
 
 
 @pytest.mark.grades("vector_mean")
+@pytest.mark.law
 @given(vectors(), st.integers(1, 5))
 def test_vector_mean_of_copies_is_the_vector(impl, v, copies):
     got = impl.vector_mean([list(v) for _ in range(copies)])
@@ -141,6 +154,7 @@ def test_dot_sums_the_products(impl, vw):
 
 
 @pytest.mark.grades("dot")
+@pytest.mark.law
 @given(same_length())
 def test_dot_is_symmetric(impl, vw):
     v, w = vw
@@ -150,6 +164,7 @@ def test_dot_is_symmetric(impl, vw):
 
 
 @pytest.mark.grades("dot")
+@pytest.mark.law
 @given(different_lengths())
 def test_dot_rejects_vectors_of_different_lengths(impl, vw):
     expect_raises(impl, lambda: impl.dot(*vw), say("checks.test_dot_rejects_vectors_of_different_lengths"))
@@ -195,6 +210,7 @@ def test_squared_distance_sums_squared_differences(impl, vw):
 
 
 @pytest.mark.grades("squared_distance")
+@pytest.mark.law
 @given(vectors())
 def test_squared_distance_to_itself_is_zero(impl, v):
     got = impl.squared_distance(v, v)
@@ -214,6 +230,7 @@ def test_distance_is_the_length_of_the_difference(impl, vw):
 
 
 @pytest.mark.grades("distance")
+@pytest.mark.law
 @given(same_length(3))
 def test_distance_obeys_the_triangle_inequality(impl, uvw):
     u, v, w = uvw
