@@ -144,7 +144,7 @@ class Worker:
             raise LoadFailed({"type": "TimeoutError", "message": "loading your code took longer than 30 seconds "
                               "(is there a long loop or a sleep at the top level?)", "where": []}) from None
         except ChannelClosed:
-            code = self.process.poll()
+            code = _exit_status(self.process)
             self.close()
             raise LoadFailed({"type": "Exit", "where": [], "message":
                               f"your code ended the program while it was being loaded (exit status {code})"}) from None
@@ -200,7 +200,7 @@ class Worker:
             raise TimedOut({"type": "TimeoutError", "where": [],
                             "message": f"no answer within {timeout:g} seconds (an endless loop?)"}) from None
         except ChannelClosed as error:
-            status = self.process.poll() if self.process else None
+            status = _exit_status(self.process) if self.process else None
             self.close()
             raise Crashed({"type": "Crash", "where": [], "message": _crash_message(status, error)}) from None
         finally:
@@ -230,6 +230,15 @@ class Worker:
         except (NotPlain, Exception) as error:
             return {"op": "raise", "type": type(error).__name__, "message": str(error), "is_exception": True,
                     "where": []}
+
+
+def _exit_status(process, wait: float = 0.5):
+    """The exit status of a worker whose channel closed: it may take the kernel a moment to say it
+    (poll() alone would make the report depend on the machine's load); None if it still runs."""
+    try:
+        return process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _crash_message(status, error) -> str:
