@@ -37,14 +37,18 @@ from grader.kata.mistakes import MUTANTS, reference_source, submission_source  #
 GRADESCOPE_MEMORY = 768 * 1024 * 1024
 
 
+SCORES = []  # what each grade printed (the total), to show the timed grades were right
+
+
 def timed(command, env):
     """(wall seconds, CPU seconds of the command and its children) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)
+    result = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    SCORES.append(result.stdout.strip() or f"exit {result.returncode}")
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -74,8 +78,11 @@ def row(name, samples, target=None):
     if target is not None:
         met = "met" if statistics.median(walls) <= target else "not met"
         verdict = f"  (target <= {target:g} s: {met})"
+    scores = sorted(set(SCORES[-len(samples):]))
+    shown = ", ".join(scores) if len(scores) <= 3 else f"{len(scores)} different totals"
     print(f"{name:<46} wall {statistics.median(walls):6.2f} median {max(walls):6.2f} worst   "
-          f"cpu {statistics.median(cpus):5.2f} median {max(cpus):5.2f} worst   n={len(samples)}{verdict}")
+          f"cpu {statistics.median(cpus):5.2f} median {max(cpus):5.2f} worst   "
+          f"n={len(samples)}{verdict}   [{shown}]")
     sys.stdout.flush()
 
 

@@ -156,7 +156,7 @@ class Worker:
             raise LoadFailed({"type": "TimeoutError", "message": say("load.took_too_long", seconds=30),
                               "where": []}) from None
         except ChannelClosed:
-            code = self.process.poll()
+            code = _exit_status(self.process)
             self.close()
             raise LoadFailed({"type": "Exit", "where": [], "message":
                               say("load.exit_at_import", status=code)}) from None
