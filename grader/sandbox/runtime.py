@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, FrozenSet, List, Optional
 
 from ..kata import experiments
 from ..kata.catalog import FUNCTION_NAMES
@@ -74,21 +74,34 @@ def load_trusted(package: str) -> Loaded:
     return Loaded([importlib.import_module(f"{package}.{name}") for name in reversed(MODULES)])
 
 
+def stand_ins_for(name: Optional[str]) -> FrozenSet[str]:
+    """The functions a correct stand-in replaces while `name` is graded: those before it in the kata.
+
+    Only earlier ones: the book's own dependencies all point that way, and two
+    functions that call each other in a cycle must not each pass on the other's
+    correct stand-in, when neither could return on its own.
+    """
+    if name not in FUNCTION_NAMES:
+        return frozenset()
+    return frozenset(FUNCTION_NAMES[:FUNCTION_NAMES.index(name)])
+
+
 @contextlib.contextmanager
 def isolated(loaded: Loaded, keep: Optional[str], stand_ins: Dict[str, Callable]):
-    """Within the block, every exercise name but `keep` resolves to its stand-in.
+    """Within the block, the exercise functions before `keep` resolve to their stand-ins.
 
     Fault isolation: a learner's `distance` calling `squared_distance` gets a correct
-    one, so a bug there costs `squared_distance`'s points only.
+    one, so a bug there costs `squared_distance`'s points only. keep=None: no stand-in.
     """
-    if keep is None:
+    replaced = stand_ins_for(keep)
+    if not replaced:
         yield
         return
     saved = []
     for module in loaded.modules:
         namespace = module.__dict__
         for name, stand_in in stand_ins.items():
-            if name != keep and name in namespace:
+            if name in replaced and name in namespace:
                 saved.append((namespace, name, namespace[name]))
                 namespace[name] = stand_in
     try:
@@ -137,7 +150,9 @@ def describe_exception(error: BaseException) -> Dict:
         "op": "raise",
         "type": type(error).__name__,
         "message": str(error)[:PRINT_LIMIT] if not isinstance(error, RecursionError) else "maximum recursion depth exceeded",
-        "is_exception": isinstance(error, Exception) and not isinstance(error, MemoryError),
+        # Running out of memory or of stack is no deliberate rejection of bad input: a function that
+        # recurses forever (two that only call each other) must not pass the tests that expect an error.
+        "is_exception": isinstance(error, Exception) and not isinstance(error, (MemoryError, RecursionError)),
         "where": where,
     }
 
