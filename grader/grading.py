@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Dict, List, Optional
 
+from . import untrusted
 from .discover import DiscoveryError
 from .paths import KATA_TESTS, PROJECT_ROOT
 from .result import Record, Run
@@ -31,7 +32,7 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
     """Grade `spec` (see discover.locate). Never raises for a bad submission: a Run with
     load_error says what went wrong."""
     started = time.monotonic()
-    run = Run(label=spec, seed=seed, only=only)
+    run = Run(label=untrusted.text(spec, 300), seed=seed, only=only)
     target = None
     try:
         # The worker loads the submission while this process imports pytest and Hypothesis.
@@ -41,7 +42,8 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
         from . import plugin  # noqa: F401
         target.ready()
         run.missing = target.submission.missing if target.submission else {}
-        run.notes = list(target.submission.notes) if target.submission else []
+        run.notes = [untrusted.text(n, untrusted.MESSAGE) for n in target.submission.notes] \
+            if target.submission else []
         run.isolation = list(target.isolation)
         run.records = run_suite(target, seed, only, golden)
     except DiscoveryError as error:
@@ -55,14 +57,18 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
     finally:
         if target is not None:
             target.close()
+    if run.load_error is not None:  # it quotes file names, code and messages the learner chose
+        run.load_error = untrusted.lines(run.load_error, untrusted.DETAIL)
     run.versions = versions()
     run.seconds = time.monotonic() - started
     return run
 
 
 def describe_load_failure(spec: str, reply: Dict) -> str:
-    where = "; ".join(str(w) for w in reply.get("where") or [])
-    return (f"{spec} could not be loaded: {reply.get('type', 'Error')}: {reply.get('message', '')}"
+    where = "; ".join(untrusted.text(w, untrusted.WHERE) for w in list(reply.get("where") or [])[:5])
+    kind, message = untrusted.text(reply.get("type", "Error"), untrusted.TYPE), \
+        untrusted.text(reply.get("message", ""), untrusted.MESSAGE)
+    return (f"{untrusted.text(spec, 300)} could not be loaded: {kind}: {message}"
             + (f" ({where})" if where else "")
             + "\nCode at the top level of your file runs when it is loaded: move experiments into functions "
               "or under `if __name__ == \"__main__\":`, and fix the error above.")
