@@ -278,7 +278,7 @@ class Worker:
             self.close()
             raise failure
         if self._refused is not None:
-            # Not an exception the learner's code raised (a test that wants one must not pass): the call failed.
+            # Not an exception of the learner's (a test that wants one must not pass): the call failed.
             raise Crashed({"type": "GraderRefused", "where": [], "is_exception": False, "printed": "",
                            "message": say("sandbox.refused_answer", function=self._refused)})
         if reply["op"] == "return":

@@ -152,7 +152,8 @@ def describe_exception(error: BaseException) -> Dict:
         "message": str(error)[:PRINT_LIMIT] if not isinstance(error, RecursionError) else "maximum recursion depth exceeded",
         # Running out of memory or of stack is no deliberate rejection of bad input: a function that
         # recurses forever (two that only call each other) must not pass the tests that expect an error.
-        "is_exception": isinstance(error, Exception) and not isinstance(error, (MemoryError, RecursionError)),
+        "is_exception": isinstance(error, Exception) and not isinstance(error, (MemoryError,
+                                                                                 RecursionError)),
         "where": where,
     }
 

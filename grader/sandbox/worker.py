@@ -72,8 +72,8 @@ def main(read_fd: int, write_fd: int) -> None:
             channel.send(reply)
         except TooLarge as error:
             # For the trusted side to put in words (process.py); it believes nothing here anyway.
-            channel.send({"op": "raise", "type": "ValueTooLarge", "message": str(error.size), "is_exception": False,
-                          "where": [], "printed": ""})
+            channel.send({"op": "raise", "type": "ValueTooLarge", "message": str(error.size),
+                          "is_exception": False, "where": [], "printed": ""})
     start = channel.receive()
     scratch = Path(start["scratch"])
     in_force = []
