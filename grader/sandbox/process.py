@@ -241,6 +241,7 @@ class Worker:
 
         limit is the time the call may be charged (meter.py); allowed names the
         stand-ins the worker may ask for during this call."""
+        self.last_charge = 0.0
         if self.charged >= self.total_seconds or time.monotonic() >= self.deadline:
             raise TimedOut({"type": "TimeoutError", "where": [],
                             "message": "the time allowed for the whole submission ran out"})
