@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Dict, List, Optional
 
+from . import untrusted
 from .discover import DiscoveryError
 from .paths import KATA_TESTS, PROJECT_ROOT
 from .result import Record, Run
@@ -39,7 +40,7 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
     see recording.py, built at the first grade). replay=False runs every test for real:
     the records are the same either way (tests/test_replay.py)."""
     started = time.monotonic()
-    run = Run(label=spec, seed=seed, only=only)
+    run = Run(label=untrusted.text(spec, 300), seed=seed, only=only)
     target = None
     try:
         # The worker loads the submission while this process imports pytest and Hypothesis.
@@ -51,7 +52,8 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
             golden = _recording(seed)
         target.ready()
         run.missing = target.submission.missing if target.submission else {}
-        run.notes = list(target.submission.notes) if target.submission else []
+        run.notes = [untrusted.text(n, untrusted.MESSAGE) for n in target.submission.notes] \
+            if target.submission else []
         run.isolation = list(target.isolation)
         run.records = run_suite(target, seed, only, golden if replay else None)
     except DiscoveryError as error:
@@ -66,6 +68,8 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
     finally:
         if target is not None:
             target.close()
+    if run.load_error is not None:  # it quotes file names, code and messages the learner chose
+        run.load_error = untrusted.lines(run.load_error, untrusted.DETAIL)
     run.versions = versions()
     run.seconds = time.monotonic() - started
     return run
@@ -75,14 +79,14 @@ def describe_load_failure(spec: str, reply: Dict) -> str:
     """One message per cause (a missing module, a syntax error, an error, an exit, a timeout, a crash),
     each with its fix. Plain data from the worker: every field is untrusted text."""
     from .text import say
-    kind = str(reply.get("type", "Error"))
-    message = str(reply.get("message", ""))[:500]
-    where = "; ".join(str(w) for w in reply.get("where") or [])[:300]
-    fields = {"target": spec, "type": kind, "message": message,
+    kind = untrusted.text(reply.get("type", "Error"), untrusted.TYPE)
+    message = untrusted.text(reply.get("message", ""), untrusted.MESSAGE)
+    where = "; ".join(untrusted.text(w, untrusted.WHERE) for w in list(reply.get("where") or [])[:5])
+    fields = {"target": untrusted.text(spec, 300), "type": kind, "message": message,
               "where": say("load.at", where=where) if where else ""}
     if kind == "ModuleNotFoundError":
         quoted = message.split("'")[1] if message.count("'") >= 2 else message
-        module = str(reply.get("module") or "") or quoted
+        module = untrusted.text(reply.get("module") or "", untrusted.TYPE) or quoted
         return say("load.failed_missing_module", module=module, **fields)
     key = {"SyntaxError": "load.failed_syntax", "IndentationError": "load.failed_syntax",
            "TabError": "load.failed_syntax", "SystemExit": "load.failed_exit", "Exit": "load.failed_exit",

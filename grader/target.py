@@ -7,24 +7,40 @@ one), and run one of the chapter's experiments with the target's own functions.
 * `InProcessTarget` imports trusted code into this process: the reference solutions,
   or anything when the caller explicitly asks for `--in-process` (fast, no isolation).
 * `SandboxTarget` serves a submission from a confined worker process.
+
+Fault isolation replaces only the functions that come before the graded one in the
+kata's order (runtime.stand_ins_for), and the worker is served exactly those stand-ins
+during that call. An experiment's reported run is checked here (kata/runs.py) before
+anyone reads it.
+
+Time, for a submission in the sandbox, is what the worker is charged (sandbox/meter.py):
+at most CALL_LIMIT per call, FUNCTION_BUDGET per exercise function across all its
+tests (then its remaining tests fail at once), EXPERIMENT_LIMIT per experiment with
+its checks, TOTAL_SECONDS in all, counting the trusted side's own reading and parsing.
 """
 import copy
 import functools
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .kata import catalog
+from .expect import Mismatch
+from .kata import catalog, experiments, runs
 from .load import Submission, load_submission
 from .plain import to_plain
 from .sandbox import imports, runtime
+from .sandbox.process import LoadFailed, Raised, SubmissionFailure, TimedOut, Worker
 from .text import say
-from .sandbox.process import LoadFailed, Raised, Worker
 
-CALL_TIMEOUT = 1.0  # a correct call takes microseconds
-EXPERIMENT_TIMEOUT = 20.0  # the reference needs about 0.1 s
+CALL_LIMIT = 1.0  # charged seconds per call; a correct call takes microseconds
+CALL_TIMEOUT = CALL_LIMIT  # the former name
+FUNCTION_BUDGET = 8.0  # charged seconds per exercise function, across all its tests
+EXPERIMENT_LIMIT = 20.0  # charged seconds per experiment and its checks; the reference needs about 1 s
+EXPERIMENT_TIMEOUT = EXPERIMENT_LIMIT
+TOTAL_SECONDS = 300.0  # charged seconds for the whole submission
 
 
 class Target:
@@ -38,7 +54,37 @@ class Target:
         raise NotImplementedError
 
     def experiment(self, name: str, kwargs: Dict, seed: int) -> Dict:
+        """Run experiment `name` with the target's own functions; its reply, once its run is checked.
+
+        Raises SubmissionFailure, or expect.Mismatch for a run that its own functions did
+        not make (kata/runs.py)."""
+        reply = self._experiment(name, kwargs, seed)
+        runs.check(name, kwargs, reply.get("value"), functools.partial(self._replay_epoch, name, kwargs))
+        return reply
+
+    def _experiment(self, name: str, kwargs: Dict, seed: int) -> Dict:
         raise NotImplementedError
+
+    def _replay_epoch(self, name: str, kwargs: Dict, epoch: int, theta):
+        """One epoch of a run again, from theta, one call of the target's own functions at a time."""
+        calls = _Calls(self, experiments.epoch_seed(kwargs.get("seed", 0), epoch))
+        try:
+            theta = experiments.run_epoch(name, calls, kwargs, theta, epoch)
+        except (SubmissionFailure, AssertionError):
+            raise
+        except Exception as error:  # what the learner's functions returned does not fit together
+            raise Mismatch(say("sandbox.run_title", experiment=name) + f", epoch {epoch}", "an epoch",
+                           type(error).__name__, say("sandbox.run_not_yours")) from None
+        starts = None if calls.batches is None else experiments.batch_starts(calls.batches, kwargs["data"])
+        return theta, starts
+
+    def replay_call(self, name: str, args: list, seed: int):
+        """The value of name(*args), the target's own function with no stand-in, for checking a run."""
+        return self.call(name, args, False, seed)["value"]
+
+    def replay_many(self, name: str, arglists: List[list], seed: int) -> list:
+        """The values of name(*args) for each args (as replay_call, in one round trip where it can)."""
+        return [self.replay_call(name, list(args), seed) for args in arglists]
 
     def call_many(self, calls: List[Dict]) -> List[Dict]:
         """Replies to [{"name", "args", "seed"}] (isolated calls); raises SubmissionFailure."""
@@ -87,7 +133,7 @@ class InProcessTarget(Target):
             raise Raised(reply)
         return reply
 
-    def experiment(self, name, kwargs, seed):
+    def _experiment(self, name, kwargs, seed):
         reply = runtime.run_experiment(self.loaded, name, kwargs, seed)
         if reply["op"] != "return":
             raise Raised(reply)
@@ -100,11 +146,20 @@ class InProcessTarget(Target):
 
 
 class SandboxTarget(Target):
-    def __init__(self, submission: Submission, total_seconds: float = 300, wait: bool = True,
-                 limits: Optional[Dict[str, int]] = None, cpu_seconds: int = 300):
+    """A submission served by a confined worker, within the time budgets of the module docstring.
+
+    charged: seconds of the trusted side's own work on the submission so far (reading
+    and parsing it), counted against TOTAL_SECONDS."""
+
+    def __init__(self, submission: Submission, total_seconds: float = TOTAL_SECONDS, wait: bool = True,
+                 charged: float = 0.0, limits: Optional[Dict[str, int]] = None, cpu_seconds: int = 300):
         self.submission, self.label = submission, submission.label
         self.worker = Worker(submission.files, submission.kind, list(catalog.FUNCTION_NAMES), call_reference,
-                             total_seconds=total_seconds, limits=limits, cpu_seconds=cpu_seconds)
+                             total_seconds=total_seconds, charged=charged, limits=limits,
+                             cpu_seconds=cpu_seconds)
+        self.spent: Dict[str, float] = {}  # exercise function -> seconds charged to its calls
+        self._experiment_left = 0.0
+        self._replayed = None  # (function, first seed, charge) of a replay whose outcome is not known yet
         self._noted = False
         self.worker.start(wait=False)
         if wait:
@@ -120,19 +175,125 @@ class SandboxTarget(Target):
             _add_load_notes(self.submission, list(getattr(self.worker, "load_notes", [])))
 
     def call(self, name, args, isolate, seed):
-        return self.worker.call({"exercise": name, "isolate": isolate}, args, CALL_TIMEOUT, seed)
-
-    def experiment(self, name, kwargs, seed):
-        return self.worker.call({"experiment": name}, [], EXPERIMENT_TIMEOUT, seed, kwargs=kwargs)
+        if self._replayed is not None and self._replayed[:2] == (name, seed):
+            # The test's first call for real: its replay did not pass, and is not charged. So a test
+            # costs the same whether or not it was tried by replay first (batch, or alone).
+            self.worker.charged -= self._replayed[2]
+            self._replayed = None
+        self._settle()
+        allowed = runtime.stand_ins_for(name) if isolate else frozenset()
+        return self._budgeted(name, lambda limit: self.worker.call(
+            {"exercise": name, "isolate": isolate}, args, limit, seed, allowed=allowed))
 
     def call_many(self, calls: List[Dict]) -> List[Dict]:
-        """Replies to [{"name", "args", "seed"}] (isolated calls) in one round trip."""
-        timeout = CALL_TIMEOUT + 0.005 * len(calls)  # the reference answers each in microseconds
-        return self.worker.call_many([{"fn": {"exercise": c["name"], "isolate": True}, "args": c["args"],
-                                       "seed": c["seed"]} for c in calls], timeout)
+        """Replies to [{"name", "args", "seed"}] (isolated calls, all of one function) in one round trip.
+
+        This is replay (plugin/replay.py): when it passes, the test made exactly these
+        calls, and they are charged to the function's budget; when it does not, the test
+        runs for real, and only that is charged."""
+        self._settle()
+        names = {c["name"] for c in calls}
+        if not calls:
+            return []
+        if len(names) != 1:
+            return super().call_many(calls)
+        name = calls[0]["name"]
+        left = FUNCTION_BUDGET - self.spent.get(name, 0.0)
+        if left <= 0:
+            raise TimedOut({"type": "TooSlow", "where": [], "message": say(
+                "sandbox.function_too_slow", function=name, seconds=FUNCTION_BUDGET)})
+        fns = [{"fn": {"exercise": name, "isolate": True}, "args": c["args"], "seed": c["seed"]}
+               for c in calls]
+        try:
+            replies = self.worker.call_many(fns, min(CALL_LIMIT, left), allowed=runtime.stand_ins_for(name))
+        except SubmissionFailure:
+            self.worker.charged -= self.worker.last_charge
+            raise
+        self._replayed = (name, calls[0]["seed"], self.worker.last_charge)
+        return replies
+
+    def _settle(self) -> None:
+        """Charge the last replay to its function: its test passed by it."""
+        if self._replayed is not None:
+            name, _, charge = self._replayed
+            self.spent[name] = self.spent.get(name, 0.0) + charge
+            self._replayed = None
+
+    def _budgeted(self, name: str, call):
+        """call(limit) within what is left of name's FUNCTION_BUDGET; charge it what it used."""
+        left = FUNCTION_BUDGET - self.spent.get(name, 0.0)
+        if left <= 0:
+            raise TimedOut({"type": "TooSlow", "where": [], "message": say(
+                "sandbox.function_too_slow", function=name, seconds=FUNCTION_BUDGET)})
+        limit = min(CALL_LIMIT, left)
+        try:
+            return call(limit)
+        except TimedOut as failure:
+            if limit < CALL_LIMIT:  # the budget, not the call's own limit, ran out
+                failure.reply = dict(failure.reply, type="TooSlow", message=say(
+                    "sandbox.function_too_slow", function=name, seconds=FUNCTION_BUDGET))
+            raise
+        finally:
+            self.spent[name] = self.spent.get(name, 0.0) + self.worker.last_charge
+
+    def _experiment(self, name, kwargs, seed):
+        self._settle()
+        reply = self.worker.call({"experiment": name}, [], EXPERIMENT_LIMIT, seed, kwargs=kwargs)
+        self._experiment_left = EXPERIMENT_LIMIT - self.worker.last_charge
+        return reply
+
+    def replay_call(self, name, args, seed):
+        """One call for checking a run: no stand-in, charged to the experiment's EXPERIMENT_LIMIT."""
+        if self._experiment_left <= 0:
+            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
+                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
+        try:
+            return self.worker.call({"exercise": name, "isolate": False}, args,
+                                    min(CALL_LIMIT, self._experiment_left), seed)["value"]
+        finally:
+            self._experiment_left -= self.worker.last_charge
+
+    def replay_many(self, name, arglists, seed):
+        if self._experiment_left <= 0:
+            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
+                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
+        calls = [{"fn": {"exercise": name, "isolate": False}, "args": list(args), "seed": seed}
+                 for args in arglists]
+        try:
+            replies = self.worker.call_many(calls, min(CALL_LIMIT, self._experiment_left))
+        finally:
+            self._experiment_left -= self.worker.last_charge
+        for reply in replies:
+            if reply["op"] != "return":
+                raise Raised(reply)
+        return [reply["value"] for reply in replies]
 
     def close(self):
         self.worker.close()
+
+
+class _Calls:
+    """A target's functions as the attributes experiments.run_epoch calls, one replay_call each.
+
+    minibatches is remembered (`batches`): checking a minibatch epoch needs its order."""
+
+    def __init__(self, target: Target, seed: int):
+        self._target, self._seed = target, seed
+        self.batches = None
+
+    def minibatches(self, dataset, batch_size):
+        self.batches = self._target.replay_call("minibatches", [dataset, batch_size], self._seed)
+        if not isinstance(self.batches, list):
+            raise TypeError("minibatches did not return a list of batches")
+        return self.batches
+
+    def each(self, name: str, arglists: List[tuple]) -> list:
+        return self._target.replay_many(name, [list(args) for args in arglists], self._seed)
+
+    def __getattr__(self, name):
+        if name not in catalog.FUNCTION_NAMES:
+            raise AttributeError(name)
+        return lambda *args: self._target.replay_call(name, list(args), self._seed)
 
 
 def open_target(spec: str, in_process: Optional[bool] = None, wait: bool = True, config=None) -> Target:
@@ -141,13 +302,16 @@ def open_target(spec: str, in_process: Optional[bool] = None, wait: bool = True,
     The solutions run in-process unless in_process is False; anything else runs in
     the sandbox unless in_process is True, under config's limits (grader/config.py).
     """
+    reading = time.thread_time()
     submission = load_submission(spec)
     if in_process is None:
         in_process = spec == "solutions"
     if not in_process:
+        # Reading and parsing the submission was work done for it: it counts against its budget.
+        charged = time.thread_time() - reading
         if config is None:
-            return SandboxTarget(submission, wait=wait)
-        return SandboxTarget(submission, wait=wait, total_seconds=config.submission_seconds,
+            return SandboxTarget(submission, wait=wait, charged=charged)
+        return SandboxTarget(submission, wait=wait, total_seconds=config.submission_seconds, charged=charged,
                              limits=config.worker_limits(), cpu_seconds=config.cpu_seconds)
     if spec in ("solutions", "exercises"):
         return InProcessTarget(runtime.load_trusted(spec), spec)

@@ -4,6 +4,11 @@ A request waits for its reply; while it waits, the other side may call back (the
 worker asking the trusted side for a correct `subtract`, or for the value of the
 test's `f`), and those calls are served on the same pipes. Callables inside
 arguments travel as {"$fn": id} and are called back where they live.
+
+The two ends do not trust alike. The worker trusts what the trusted side sends. The
+trusted side gives its channel a `parse` (sandbox/messages.py) that checks every
+message against its schema, a smaller size limit, and a `watch` that is called while it
+waits for the worker (every WATCH_SLICE seconds) and may end the wait by raising.
 """
 import itertools
 import json
@@ -13,7 +18,8 @@ import struct
 import time
 from typing import Callable, Dict, Optional
 
-MAX_MESSAGE = 64 * 1024 * 1024
+MAX_MESSAGE = 64 * 1024 * 1024  # what the worker accepts from the trusted side
+WATCH_SLICE = 0.05
 _HEADER = struct.Struct(">I")
 # Bound here so that the worker's guard, which restores this module's names, covers them.
 _read, _write, _select, _monotonic = os.read, os.write, select.select, time.monotonic
@@ -22,6 +28,23 @@ _dumps, _loads = json.dumps, json.loads
 
 class ChannelClosed(Exception):
     """The other side went away or broke the protocol."""
+
+
+class ProtocolError(ChannelClosed):
+    """The other side sent something the protocol does not allow: `reason` and `fields`
+    say what (the text sandbox.bad_message.<reason> of grader/text)."""
+
+    def __init__(self, reason: str, **fields):
+        super().__init__(f"{reason} {fields}" if fields else reason)
+        self.reason, self.fields = reason, fields
+
+
+class TooLarge(Exception):
+    """A message this side was about to send is over `send_limit`: nothing was sent."""
+
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
 
 
 class ChannelTimeout(Exception):
@@ -37,10 +60,16 @@ class RemoteError(Exception):
 
 
 class Channel:
-    def __init__(self, read_fd: int, write_fd: int, serve: Callable[[Dict], Dict]):
+    def __init__(self, read_fd: int, write_fd: int, serve: Callable[[Dict], Dict], *,
+                 limit: int = MAX_MESSAGE, parse: Optional[Callable[[bytes], Dict]] = None):
         self.read_fd = read_fd
         self.write_fd = write_fd
         self.serve = serve  # answers {"op": "call", ...} messages from the other side
+        self.limit = limit
+        self.parse = parse  # bytes -> message, raising ValueError; None: plain JSON
+        self.watch: Optional[Callable[[], None]] = None
+        self._watched = 0.0  # when watch last ran
+        self.send_limit: Optional[int] = None  # the largest message the other side accepts
         self._exported: Dict[int, Callable] = {}
         self._keys = itertools.count(1)
         self._buffer = bytearray()
@@ -72,6 +101,8 @@ class Channel:
     # --- framing ----------------------------------------------------------
     def send(self, message: Dict) -> None:
         body = _dumps(message).encode()
+        if self.send_limit is not None and len(body) > self.send_limit:
+            raise TooLarge(len(body))
         data = _HEADER.pack(len(body)) + body
         view = memoryview(data)
         while view:
@@ -85,9 +116,7 @@ class Channel:
         buffer = self._buffer
         while len(buffer) < size:
             if deadline is not None:
-                remaining = deadline - _monotonic()
-                if remaining <= 0 or not _select([self.read_fd], [], [], remaining)[0]:
-                    raise ChannelTimeout()
+                self._wait(deadline)
             chunk = _read(self.read_fd, max(size - len(buffer), 1 << 16))
             if not chunk:
                 raise ChannelClosed("the other side closed the channel")
@@ -96,14 +125,40 @@ class Channel:
         del buffer[:size]
         return data
 
+    def _wait(self, deadline: float) -> None:
+        """Until there is something to read; raise ChannelTimeout at the deadline, or what watch raises.
+
+        watch runs at least every WATCH_SLICE seconds, also when the other side keeps
+        sending (a call that asks the trusted side for stand-ins in an endless loop)."""
+        while True:
+            now = _monotonic()
+            remaining = deadline - now
+            if remaining <= 0:
+                raise ChannelTimeout()
+            watch = self.watch
+            if watch is not None and now - self._watched >= WATCH_SLICE:
+                self._watched = now
+                watch()
+            if _select([self.read_fd], [], [], min(remaining, WATCH_SLICE) if watch else remaining)[0]:
+                return
+
     def receive(self, deadline: Optional[float] = None) -> Dict:
         (size,) = _HEADER.unpack(self._read(_HEADER.size, deadline))
-        if size > MAX_MESSAGE:
-            raise ChannelClosed(f"a message of {size} bytes is over the limit")
+        if size > self.limit:
+            raise ProtocolError("too_large", size=size, limit=self.limit)
+        body = self._read(size, deadline)
+        if self.parse is not None:
+            try:
+                return self.parse(body)
+            except RecursionError:
+                raise ProtocolError("too_deep", depth=0) from None
+            except ValueError as error:
+                reason, fields = getattr(error, "reason", "not_json"), getattr(error, "fields", {})
+                raise ProtocolError(reason, **fields) from None
         try:
-            message = _loads(self._read(size, deadline))
-        except ValueError as error:
-            raise ChannelClosed(f"a malformed message: {error}") from None
+            message = _loads(body)
+        except (ValueError, RecursionError) as error:
+            raise ChannelClosed(f"a malformed message: {type(error).__name__}") from None
         if not isinstance(message, dict) or not isinstance(message.get("op"), str):
             raise ChannelClosed("a malformed message")
         return message

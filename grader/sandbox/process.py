@@ -1,8 +1,16 @@
-"""The trusted side of the sandbox: start a worker, call into it with deadlines, kill it.
+"""The trusted side of the sandbox: start a worker, call into it with limits, kill it.
 
 A worker that crashes, exits or times out is killed together with everything it
 started (detached processes included: this process becomes their subreaper), and
 the next call starts a fresh one, so a failure costs only the call that made it.
+
+Nothing the worker sends is believed as it comes: every message is checked against
+its schema (messages.py) before anything reads it, and a message that breaks the
+protocol kills the worker and fails the call. The worker may ask for a correct
+stand-in only where the current call allows one (`allowed`), and for the test's own
+callables; any other request is refused and fails the call. Calls are limited by the
+time they are charged (meter.py), which does not depend on the machine's load, with a
+wall-clock backstop far above it.
 """
 import ctypes
 import os
@@ -13,12 +21,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, FrozenSet, List, Optional
 
 from ..plain import NotPlain, to_plain
-from . import IsolationMissing, confine
-from .channel import Channel, ChannelClosed, ChannelTimeout
 from ..text import say
+from . import IsolationMissing, confine, messages
+from .channel import Channel, ChannelClosed, ChannelTimeout, ProtocolError
+from .meter import Meter
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]
 UNPRIVILEGED_UID = 65534
@@ -52,6 +61,10 @@ class TimedOut(SubmissionFailure):
     kind = "timed out"
 
 
+class _Overtime(ChannelTimeout):
+    """The call used more time than it is allowed (see meter.py)."""
+
+
 class LoadFailed(Exception):
     """The submission could not be loaded at all; `reply` says why."""
 
@@ -60,6 +73,9 @@ class LoadFailed(Exception):
         self.reply = reply
 
 
+LOAD_SECONDS = 30  # charged time to load a submission
+BACKSTOP_FACTOR = 10  # wall-clock backstop: this many times a call's limit, at least BACKSTOP_MIN
+BACKSTOP_MIN = 10.0
 # The defaults; a Worker takes others (grader.toml's [limits], the Gradescope zip's 512 MiB).
 DEFAULT_LIMITS = {
     "memory_bytes": 2 * 1024 ** 3,
@@ -73,16 +89,27 @@ class Worker:
 
     files maps relative paths to source text; kind is "module" or "package" (see
     runtime.load). serve_reference answers the worker's requests for correct
-    stand-in functions.
+    stand-in functions, where a call allows them.
+
+    total_seconds bounds the time charged to the whole submission (`charged`, which
+    may start above 0: the trusted side's own work on it); the wall clock gets
+    BACKSTOP_FACTOR times as much.
     """
 
     def __init__(self, files: Dict[str, str], kind: str, functions: List[str],
                  serve_reference: Callable[[str, list], object], *, total_seconds: float = 300,
-                 cpu_seconds: int = 300, landlock: bool = True, limits: Optional[Dict[str, int]] = None):
+                 cpu_seconds: int = 300, landlock: bool = True, limits: Optional[Dict[str, int]] = None,
+                 charged: float = 0.0):
         self.files, self.kind, self.functions = files, kind, functions
         self.limits = dict(DEFAULT_LIMITS, **(limits or {}))
         self.serve_reference = serve_reference
-        self.deadline = time.monotonic() + total_seconds
+        self.total_seconds = total_seconds
+        self.charged = charged  # seconds charged to the submission so far
+        self.last_charge = 0.0  # seconds charged to the last call
+        self.deadline = time.monotonic() + max(total_seconds * 3, total_seconds + 60)
+        self.meter: Optional[Meter] = None
+        self._allowed: FrozenSet[str] = frozenset()  # stand-ins the current call may ask for
+        self._refused: Optional[str] = None  # what the current call asked for and was refused
         self.cpu_seconds = cpu_seconds
         self.landlock = landlock
         self.process = None
@@ -133,7 +160,9 @@ class Worker:
         os.close(to_worker_r)
         os.close(from_worker_w)
         _live_workers[self.process.pid] = self
-        self.channel = Channel(from_worker_r, to_worker_w, self._serve)
+        self.channel = Channel(from_worker_r, to_worker_w, self._serve, limit=messages.MAX_MESSAGE,
+                               parse=messages.parse)
+        self.meter = Meter(self.process.pid)
         limits = dict(self.limits, cpu_seconds=self.cpu_seconds)
         limits["processes"] = _process_count(uid if uid is not None else os.geteuid()) + PROCESS_HEADROOM
         self.channel.send({"op": "start", "scratch": str(self.scratch), "kind": self.kind, "uid": uid,
@@ -150,11 +179,15 @@ class Worker:
             return
         self._waiting = False
         try:
-            reply = self.channel.receive(min(self.deadline, time.monotonic() + 30))
+            reply = self._receive_within(LOAD_SECONDS)
         except ChannelTimeout:
             self.close()
             raise LoadFailed({"type": "TimeoutError", "message": say("load.took_too_long", seconds=30),
                               "where": []}) from None
+        except ProtocolError as error:
+            self.close()
+            raise LoadFailed({"type": "ProtocolError", "where": [],
+                              "message": _violation(error)}) from None
         except ChannelClosed:
             code = _exit_status(self.process)
             self.close()
@@ -162,6 +195,9 @@ class Worker:
                               say("load.exit_at_import", status=code)}) from None
         if reply["op"] != "ready":
             self.close()
+            if reply["op"] != "failed":
+                raise LoadFailed({"type": "ProtocolError", "where": [], "message": _violation(
+                    ProtocolError("not_ready", op=reply["op"]))})
             raise LoadFailed(reply)
         self.isolation = [str(x) for x in reply.get("isolation", [])]
         self.present = [str(x) for x in reply.get("functions", [])]
@@ -172,7 +208,19 @@ class Worker:
                                    f"but not in force here. Isolation: {'; '.join(self.isolation)}")
         self.load_notes = [n for n in reply.get("notes") or [] if isinstance(n, dict)]  # what loading skipped
 
+    def _receive_within(self, limit: float) -> Dict:
+        """The next message, waiting at most `limit` charged seconds (see meter.py)."""
+        self.meter.start()
+        self.channel.watch = self._watch(limit)
+        try:
+            return self.channel.receive(self._wall_deadline(limit))
+        finally:
+            self.channel.watch = None
+            self._charge()
+
     def close(self) -> None:
+        if self.meter is not None:
+            self.meter.close()
         if self.process is not None:
             _kill_tree(self.process)
             _live_workers.pop(self.process.pid, None)
@@ -189,7 +237,7 @@ class Worker:
             self.scratch = None
 
     # --- calls ------------------------------------------------------------
-    def call_many(self, calls: List[Dict], timeout: float) -> List[Dict]:
+    def call_many(self, calls: List[Dict], limit: float, allowed: FrozenSet[str] = frozenset()) -> List[Dict]:
         """Several exercise calls in one round trip: [{"fn", "args", "seed"}] -> their replies.
 
         A crash or timeout raises as for `call`; the replies of a batch are all or nothing."""
@@ -197,35 +245,70 @@ class Worker:
             self.start()
         self.wait_ready()
         encoded = [dict(c, args=self.channel.encode(list(c["args"]))) for c in calls]
-        return self.call({"many": True}, [], timeout, 0, kwargs={"calls": encoded})["value"]
+        reply = self.call({"many": True}, [], limit, 0, kwargs={"calls": encoded}, allowed=allowed)
+        try:
+            return messages.many_replies(reply["value"], len(calls))
+        except messages.Malformed as error:
+            self.close()
+            raise Crashed({"type": "ProtocolError", "where": [],
+                           "message": _violation(error)}) from None
 
-    def call(self, fn: Dict, args: list, timeout: float, seed: int, kwargs: Optional[Dict] = None):
-        """Run fn in the worker; return its plain value or raise a SubmissionFailure."""
-        now = time.monotonic()
-        if now >= self.deadline:
+    def call(self, fn: Dict, args: list, limit: float, seed: int, kwargs: Optional[Dict] = None,
+             allowed: FrozenSet[str] = frozenset()):
+        """Run fn in the worker; return its checked reply or raise a SubmissionFailure.
+
+        limit is the time the call may be charged (meter.py); allowed names the
+        stand-ins the worker may ask for during this call."""
+        self.last_charge = 0.0
+        if self.charged >= self.total_seconds or time.monotonic() >= self.deadline:
             raise TimedOut({"type": "TimeoutError", "where": [],
                             "message": say("sandbox.whole_submission_time_out")})
         if self.process is None:
             self.start()
         self.wait_ready()
+        limit = min(limit, self.total_seconds - self.charged)
         message = {"op": "call", "fn": fn, "args": self.channel.encode(list(args)), "seed": seed, "top": True}
         if kwargs is not None:
             message["kwargs"] = kwargs
+        self._allowed, self._refused = frozenset(allowed), None
+        self.meter.start()
+        self.channel.watch = self._watch(limit)
+        failure: Optional[SubmissionFailure] = None
+        overtime = None
         try:
-            reply = self.channel.request(message, min(self.deadline, now + timeout))
+            reply = self.channel.request(message, self._wall_deadline(limit))
         except ChannelTimeout:
-            self.close()
-            raise TimedOut({"type": "TimeoutError", "where": [],
-                            "message": say("sandbox.call_time_out", seconds=timeout)}) from None
+            overtime = limit
+            failure = TimedOut({"type": "TimeoutError", "where": [],
+                                "message": say("sandbox.call_over_time", seconds=limit)})
+        except ProtocolError as error:
+            failure = Crashed({"type": "ProtocolError", "where": [],
+                               "message": _violation(error)})
         except ChannelClosed as error:
             status = _exit_status(self.process)
-            self.close()
-            raise Crashed({"type": "Crash", "where": [], "message": _crash_message(status, error)}) from None
+            failure = Crashed({"type": "Crash", "where": [], "message": _crash_message(status, error)})
         finally:
+            self._allowed = frozenset()
             if self.channel is not None:
+                self.channel.watch = None
                 self.channel.forget_exports()
+        self._charge(overtime)
+        if failure is not None:
+            self.close()
+            raise failure
+        if self._refused is not None:
+            # Not an exception of the learner's (a test that wants one must not pass): the call failed.
+            raise Crashed({"type": "GraderRefused", "where": [], "is_exception": False, "printed": "",
+                           "message": say("sandbox.refused_answer", function=self._refused)})
         if reply["op"] == "return":
             return reply
+        if reply["op"] != "raise":
+            self.close()
+            raise Crashed({"type": "ProtocolError", "where": [], "message": _violation(
+                ProtocolError("wrong_reply", op=reply["op"]))})
+        if reply.get("type") == "ValueTooLarge" and not reply.get("is_exception"):
+            raise Raised(dict(reply, message=say("sandbox.value_too_large", size=_int(reply.get("message")),
+                                                 limit=messages.MAX_MESSAGE)))
         if reply.get("type") == "MemoryError":
             # Out of memory: a fresh worker for the next call, and the test ends here.
             self.close()
@@ -233,21 +316,68 @@ class Worker:
                                                   mib=self.limits['memory_bytes'] // 1024 ** 2)))
         raise Raised(reply)
 
+    def _wall_deadline(self, limit: float) -> float:
+        return min(self.deadline, time.monotonic() + max(BACKSTOP_MIN, BACKSTOP_FACTOR * limit))
+
+    def _watch(self, limit: float) -> Callable[[], None]:
+        meter = self.meter
+
+        def watch():
+            if meter.charged() > limit:
+                raise _Overtime()
+        return watch
+
+    def _charge(self, fixed: Optional[float] = None) -> None:
+        """Charge the call that just ended: `fixed` for one stopped at its limit (no measuring noise)."""
+        if self.meter is None:
+            return
+        measured = self.meter.finish()
+        self.last_charge = fixed if fixed is not None else measured
+        self.charged += self.last_charge
+
     def _serve(self, message: Dict) -> Dict:
-        """Answer the worker's calls: correct stand-ins and the tests' own callables."""
-        fn = message.get("fn") or {}
-        args = self.channel.decode(message.get("args") or [], self.deadline)
+        """Answer the worker's requests if the current call allows them: stand-ins, the test's callables."""
+        started = time.monotonic()
+        try:
+            return self._answer(message)
+        finally:
+            if self.meter is not None:
+                self.meter.served += time.monotonic() - started
+
+    def _answer(self, message: Dict) -> Dict:
+        fn = message["fn"]  # checked by messages.call_request
+        if "reference" in fn and fn["reference"] not in self._allowed:
+            # An answer the function under test must compute itself: asking for it fails the call.
+            self._refused = self._refused or fn["reference"]
+            return {"op": "raise", "type": "GraderRefused", "is_exception": True, "where": [],
+                    "message": say("sandbox.refused_answer", function=fn["reference"])}
+        args = self.channel.decode(message["args"], self._wall_deadline(1.0))
         try:
             if "reference" in fn:
-                value = self.serve_reference(str(fn["reference"]), args)
+                value = self.serve_reference(fn["reference"], args)
             else:
                 value = self.channel.exported(fn["callable"])(*args)
-            return {"op": "return", "value": self.channel.encode(to_plain(value) if not callable(value) else value)}
+            return {"op": "return", "value": to_plain(value)}
         except SubmissionFailure as failure:
             return dict(failure.reply, op="raise")
+        except (ChannelTimeout, ChannelClosed):
+            raise  # the call itself is over: its limit, or the worker broke the protocol
         except (NotPlain, Exception) as error:
-            return {"op": "raise", "type": type(error).__name__, "message": str(error), "is_exception": True,
-                    "where": []}
+            return {"op": "raise", "type": type(error).__name__, "message": str(error)[:500],
+                    "is_exception": True, "where": []}
+
+
+def _int(text) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _violation(error) -> str:
+    """What to tell a learner whose worker broke the protocol (error: ProtocolError or Malformed)."""
+    reason = say(f"sandbox.bad_message.{error.reason}", **error.fields)
+    return say("sandbox.protocol_violation", reason=reason)
 
 
 def namespaces_wanted() -> bool:

@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, FrozenSet, List, Optional
 
 from ..kata import experiments
 from ..kata.catalog import FUNCTION_NAMES
@@ -107,15 +107,29 @@ def load_trusted(package: str) -> Loaded:
     return Loaded([importlib.import_module(f"{package}.{name}") for name in reversed(MODULES)])
 
 
+def stand_ins_for(name: Optional[str]) -> FrozenSet[str]:
+    """The functions a correct stand-in replaces while `name` is graded: those before it in the kata.
+
+    Only earlier ones: the book's own dependencies all point that way, and two
+    functions that call each other in a cycle must not each pass on the other's
+    correct stand-in, when neither could return on its own.
+    """
+    if name not in FUNCTION_NAMES:
+        return frozenset()
+    return frozenset(FUNCTION_NAMES[:FUNCTION_NAMES.index(name)])
+
+
 @contextlib.contextmanager
 def isolated(loaded: Loaded, keep: Optional[str], stand_ins: Dict[str, Callable]):
-    """Within the block, every exercise name but `keep` resolves to its stand-in.
+    """Within the block, the exercise functions before `keep` resolve to their stand-ins.
 
     Fault isolation: a learner's `distance` calling `squared_distance` gets a correct
     one, so a bug there costs `squared_distance`'s points only. The names are replaced in
     every module of the submission, so `la.dot(...)` after `import linealg as la` is too.
+    keep=None: no stand-in.
     """
-    if keep is None:
+    replaced = stand_ins_for(keep)
+    if not replaced:
         yield
         return
     saved = []
@@ -124,7 +138,7 @@ def isolated(loaded: Loaded, keep: Optional[str], stand_ins: Dict[str, Callable]
 
     def stand_in_for(namespace: Dict, fill: bool) -> None:
         for name, stand_in in stand_ins.items():
-            if name != keep and (id(namespace), name) not in done and (fill or name in namespace):
+            if name in replaced and (id(namespace), name) not in done and (fill or name in namespace):
                 done.add((id(namespace), name))
                 saved.append((namespace, name, namespace.get(name, absent)))
                 namespace[name] = stand_in
@@ -187,7 +201,9 @@ def describe_exception(error: BaseException) -> Dict:
         "op": "raise",
         "type": type(error).__name__,
         "message": _message(error),
-        "is_exception": isinstance(error, Exception) and not isinstance(error, MemoryError),
+        # Running out of memory or of stack is no deliberate rejection of bad input: a function that
+        # recurses forever (two that only call each other) must not pass the tests that expect an error.
+        "is_exception": isinstance(error, Exception) and not isinstance(error, (MemoryError, RecursionError)),
         "where": where,
     }
 

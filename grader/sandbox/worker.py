@@ -56,7 +56,8 @@ def confine_self(start: dict, scratch: Path):
 def main(read_fd: int, write_fd: int) -> None:
     # Everything the worker itself needs is imported before the submission can run.
     from . import guard, runtime
-    from .channel import Channel, RemoteError
+    from .channel import Channel, RemoteError, TooLarge
+    from .messages import MAX_MESSAGE
 
     state = {}
 
@@ -73,7 +74,7 @@ def main(read_fd: int, write_fd: int) -> None:
                 replies = []
                 for call in message["kwargs"]["calls"]:
                     replies.append(serve({"fn": call["fn"], "args": call["args"], "seed": call["seed"]}))
-                    state["snapshot"].restore()
+                    restore()
                 reply = {"op": "return", "value": replies, "mutated": [], "printed": ""}
             elif "experiment" in fn:
                 reply = runtime.run_experiment(state["loaded"], fn["experiment"], message["kwargs"], seed)
@@ -89,12 +90,34 @@ def main(read_fd: int, write_fd: int) -> None:
         finally:
             if message.get("top"):
                 channel.forget_exports()
-                state["snapshot"].restore()
+                restore()
         return reply
+
+    def restore():
+        """Undo the submission's patches before the worker's own code runs again (guard.py), the
+        channel object's own attributes included (a replaced `send` would forge every reply)."""
+        state["snapshot"].restore()
+        attributes, saved = vars(channel), state["channel"]
+        # By identity: a planted object could claim equality.
+        if len(attributes) != len(saved) or any(attributes.get(k, saved) is not v for k, v in saved.items()):
+            attributes.clear()
+            attributes.update(saved)
 
     for fd in (read_fd, write_fd):
         os.set_inheritable(fd, False)  # programs the submission starts must not hold the protocol's pipes
     channel = Channel(read_fd, write_fd, serve)
+    channel.send_limit = MAX_MESSAGE  # what the trusted side accepts: a larger reply would cost a restart
+
+    def send(reply):
+        try:
+            size = _size(reply.get("value"), MAX_MESSAGE)
+            if size > MAX_MESSAGE:  # no need to encode it to know
+                raise TooLarge(size)
+            channel.send(reply)
+        except TooLarge as error:
+            # For the trusted side to put in words (process.py); it believes nothing here anyway.
+            channel.send({"op": "raise", "type": "ValueTooLarge", "message": str(error.size),
+                          "is_exception": False, "where": [], "printed": ""})
     start = channel.receive()
     scratch = Path(start["scratch"])
     in_force, layers = confine_self(start, scratch)
@@ -103,16 +126,17 @@ def main(read_fd: int, write_fd: int) -> None:
     sys.path.insert(0, str(scratch))
     os.chdir(scratch)
     state["stand_ins"] = {name: stand_in(name) for name in start["functions"]}
-    state["snapshot"] = snapshot = guard.Snapshot()
+    state["snapshot"] = guard.Snapshot()
+    state["channel"] = dict(vars(channel))
     try:
         modules = runtime.import_modules(scratch, start["kind"])
     except BaseException as error:  # the submission's import-time failures, exits included
-        snapshot.restore()
+        restore()
         reply = runtime.describe_exception(error)
         reply["op"] = "failed"
         channel.send(reply)
         os._exit(0)
-    snapshot.restore()  # before any more of the worker's own code runs
+    restore()  # before any more of the worker's own code runs
     state["loaded"] = runtime.Loaded(modules)
     channel.send({"op": "ready", "functions": sorted(state["loaded"].functions), "isolation": in_force,
                   "layers": layers, "notes": state["loaded"].notes})
@@ -121,10 +145,29 @@ def main(read_fd: int, write_fd: int) -> None:
         if message["op"] != "call":
             break
         try:
-            channel.send(serve(message))
+            send(serve(message))
         except RemoteError as error:
-            channel.send(error.reply)
+            send(error.reply)
     os._exit(0)
+
+
+def _size(value, limit: int) -> int:
+    """About how many bytes value takes as JSON, counting no further than past limit."""
+    size, stack = 0, [value]
+    while stack and size <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            size += len(item) + 2
+        elif isinstance(item, (list, tuple)):
+            size += len(item) + 2
+            stack.extend(item)
+        elif isinstance(item, dict):
+            size += 4 * len(item) + 2
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        else:
+            size += 4
+    return size
 
 
 if __name__ == "__main__":
