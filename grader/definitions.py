@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from .kata.catalog import FUNCTION_NAMES
+from .text import say
 
 MAX_REPAIRS = 200  # blocks blanked for syntax errors in one file before giving up
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
@@ -113,8 +114,7 @@ def parse_leniently(text: str, path: str) -> Parsed:
             for number in range(start, end + 1):
                 lines[number - 1] = ""
         except (RecursionError, MemoryError, ValueError):
-            raise SyntaxError("the file is too deeply nested for Python to read (a very long expression?)",
-                              (path, 1, 0, "")) from None
+            raise SyntaxError(say("load.too_deeply_nested", where=path), (path, 1, 0, "")) from None
     raise first_error  # type: ignore[misc]
 
 

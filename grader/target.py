@@ -284,7 +284,7 @@ class _Calls:
     def minibatches(self, dataset, batch_size):
         self.batches = self._target.replay_call("minibatches", [dataset, batch_size], self._seed)
         if not isinstance(self.batches, list):
-            raise TypeError("minibatches did not return a list of batches")
+            raise TypeError(say("sandbox.run_not_batches"))
         return self.batches
 
     def each(self, name: str, arglists: List[tuple]) -> list:
