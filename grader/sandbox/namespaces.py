@@ -202,8 +202,10 @@ def _map_for_root(pid: int) -> None:
 
 
 def _follow(child: int) -> None:
-    """Wait for child and end the same way: the trusted side sees this process's status."""
+    """Wait for child and end the same way: the trusted side sees this process's status.
+    Waiting needs no file and no privilege, so this process keeps neither."""
     os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    confine.drop_capabilities()
     while True:
         try:
             _, status = os.waitpid(child, 0)
