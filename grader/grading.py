@@ -49,7 +49,7 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
         run.load_error = str(error)
     except LoadFailed as error:
         run.load_error = describe_load_failure(spec, error.reply)
-    except Exception as error:  # the grader's own failure on this submission: still a result, never a crash
+    except Exception:  # the grader's own failure on this submission: still a result, never a crash
         run.records = []
         run.load_error = say("load.grader_failed")
     finally:
