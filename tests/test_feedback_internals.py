@@ -16,10 +16,14 @@ import pytest
 
 import grader
 from grader import target as target_module
+from grader import text
+from grader.expect import about
+from grader.exports.feedback import explain
 from grader.exports import classroom, gradescope, junit, terminal
 from grader.grading import grade
 from grader.kata.mistakes import MUTANTS, reference_source
-from grader.plain import MAX_ITEMS
+from grader.plain import MAX_ITEMS, NotPlain
+from grader.result import FAILED, Failure, Record, Run
 from grader.text import say
 from helpers import lost_points
 
@@ -245,7 +249,8 @@ def test_a_reference_that_cannot_serve_is_the_graders_problem(broken, write_subm
         return type("Partial", (), {"functions": functions})
 
     monkeypatch.setattr(target_module, "reference", reference)
-    source = re.sub(r"(def distance\(.*\n)", r"\1    subtract(v, w)  # served by the reference\n", reference_source())
+    uses_subtract = r"\1    subtract(v, w)  # served by the reference\n"
+    source = re.sub(r"(def distance\(.*\n)", uses_subtract, reference_source())
     run = grade(str(write_submission(source)), only=["distance"])
     assert_no_internals(run)
     assert say("report.grader_problem") in terminal.render(run)
@@ -261,3 +266,46 @@ def test_printed_output_is_shown_bounded_under_the_failing_call(write_submission
     assert more in shown
     assert "\x1b" not in shown  # the learner's escape codes do not reach the terminal
     assert any("line 0 " in t["output"] for t in gradescope.results(run)["tests"])
+
+
+# --- the words themselves, without grading ----------------------------------------------
+
+
+def test_an_unusable_value_is_explained_and_a_forged_reason_is_not_believed():
+    said = explain(Failure("raised", call="add([1], [2])", type="NotPlain",
+                           message=str(NotPlain("too_long", count=MAX_ITEMS))), "add", {})
+    assert said == [say("report.unusable_value", call="add([1], [2])",
+                        reason=say("sandbox.not_plain_too_long", count=MAX_ITEMS))]
+    forged = '{"code": "type", "fields": {"type": "' + "x" * 500 + '"}}'
+    said = explain(Failure("raised", call="add([1], [2])", type="NotPlain", message=forged), "add", {})
+    assert say("sandbox.not_plain_unknown") in said[0] and "xxx" not in said[0]
+
+
+def test_what_came_from_the_learner_is_bounded_and_cannot_drive_the_terminal():
+    failure = Failure("raised", call="dot([1], [2])", type="Oops\x1b[2J", message="a\nb\x07" + "c" * 5000,
+                      printed="\x1b[31mred\n" * 100)
+    said = "\n".join(explain(failure, "dot", {}))
+    assert "\x1b" not in said and "\x07" not in said
+    assert len(said) < 2500 and say("report.printed_more", count=92) in said
+
+
+def test_a_numerical_estimate_is_shown_as_about_its_rounded_value():
+    assert about([0.0, 1.9999999999998352]) == say("checks.about", value="[0.0, 2.0]")
+    assert about(39.99999999) == say("checks.about", value="40.0")
+
+
+def _record(test, failure, function="magnitude"):
+    return Record(nodeid=f"k::{test}", test=test, function=function, experiment=None, tags=(function,),
+                  status=FAILED, failure=failure, note=f"note of {test}")
+
+
+def test_the_same_mistake_is_shown_once_per_function():
+    same = Failure("mismatch", call="magnitude([2.0])", expected=2.0, got=4.0, mistake="magnitude-no-root")
+    other = Failure("mismatch", call="magnitude([0.0, 0.5])", expected=0.5, got=0.25,
+                    mistake="magnitude-no-root")
+    run = Run(label="work.py", records=[_record("test_one", same), _record("test_two", other)],
+              only=["magnitude"])
+    shown = terminal.render(run)
+    assert shown.count(say("report.looks_like", mistake=text.mistake("magnitude-no-root"))) == 1, shown
+    assert "magnitude([0.0, 0.5])" not in shown and shown.count("note of") == 1
+    assert say("report.more_failures", count=1) in shown

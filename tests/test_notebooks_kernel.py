@@ -105,7 +105,7 @@ def test_the_learner_notebook_runs_cleanly_and_a_filled_in_function_goes_green(t
     assert text.say("report.looks_like", mistake=text.mistake("subtract-reversed")) in outputs["subtract"]
     for name in catalog.FUNCTION_NAMES[2:]:
         assert text.say("report.not_implemented") in outputs[name], (name, outputs[name])
-        assert text.say("hints.offer", function=name) in outputs[name]
+        assert text.say("hints.offer_notebook", function=name) in outputs[name]
     unfinished = text.say("notebook.finish_first", function="|").split("|")[0]
     for shown in experiment_outputs(nb).values():
         assert shown.startswith(unfinished), shown

@@ -17,7 +17,7 @@ def git(folder, *args):
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """A copy of the project's exercises/ in a fresh git repository, committed, standing in for the project."""
+    """A copy of exercises/ committed in a fresh git repository, standing in for the project."""
     shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
     git(tmp_path, "init", "-q")
     git(tmp_path, "add", "exercises")
@@ -32,7 +32,8 @@ def test_an_edited_stub_reads_as_committed_and_is_reported_as_edited(project):
     original = path.read_text()
     assert pristine.pristine_text("exercises/linear_algebra.py") == original
     assert not pristine.differs("exercises/linear_algebra.py")
-    path.write_text(original.replace('raise NotImplementedError("add")', "return [a + b for a, b in zip(v, w)]"))
+    edited = original.replace('raise NotImplementedError("add")', "return [a + b for a, b in zip(v, w)]")
+    path.write_text(edited)
     assert pristine.pristine_text("exercises/linear_algebra.py") == original
     assert pristine.differs("exercises/linear_algebra.py")
     assert not pristine.differs("exercises/gradient_descent.py")

@@ -48,7 +48,8 @@ def explain(failure: Failure, function: Optional[str], missing: Dict[str, Option
         if failure.detail:
             lines.append(failure.detail)
     else:
-        lines = [_clean(failure.message) or say("report.test_failed")]
+        message = _clean(failure.message)
+        lines = [message] if message else ([] if failure.detail else [say("report.test_failed")])
         if failure.detail:
             lines.append(failure.detail)
     return lines + printed(failure.printed)

@@ -208,7 +208,7 @@ def check(name: str) -> Checked:
     # The section heading and the points total are noise under one cell: keep the function's own lines.
     lines += [line for line in terminal.body(run, style) if line.startswith("  ")]
     lines.append(say("report.function_passes", function=name) if run.passed
-                 else say("hints.offer", function=name))
+                 else say("hints.offer_notebook", function=name))
     print("\n".join(lines))
     return Checked(name, run.passed)
 
