@@ -107,15 +107,6 @@ class Impl:
                             call=self.last_call)
 
 
-def known_stub(session: KataSession, name: str) -> Optional[Raised]:
-    """The NotImplementedError `name` raised earlier in this run, to fail its next test without the worker."""
-    stub = session.not_implemented.get(name)
-    if stub is None:
-        return None
-    failure = Raised(stub.reply)
-    failure.call = stub.call
-    return failure
-
     def helpers(self) -> list:
         """The other exercise functions the graded one may call (from the upload's source)."""
         submission = getattr(self.session.target, "submission", None)
@@ -146,6 +137,16 @@ def known_stub(session: KataSession, name: str) -> Optional[Raised]:
         listed = " and ".join(f"`{h}`" for h in helpers)
         self.note = self.note or say("load.own_helpers", function=self.name, helpers=listed)
         return True
+
+
+def known_stub(session: KataSession, name: str) -> Optional[Raised]:
+    """The NotImplementedError `name` raised earlier in this run, to fail its next test without the worker."""
+    stub = session.not_implemented.get(name)
+    if stub is None:
+        return None
+    failure = Raised(stub.reply)
+    failure.call = stub.call
+    return failure
 
 
 def install_retry(test_function) -> None:
