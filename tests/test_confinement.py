@@ -502,7 +502,7 @@ def test_a_crash_is_reported_as_what_it_was(mode, crash, message):
 # --- the grader as a whole --------------------------------------------------
 
 def test_the_grader_grades_in_full_with_and_without_namespaces_and_says_which(mode):
-    result = run_grader("solutions", "--only", "dot")
+    result = run_grader("solutions", "--only", "dot", "--verbose")  # the isolation line is for instructors
     assert result.returncode == 0, result.stdout + result.stderr
     isolation = next(line for line in result.stdout.splitlines() if line.startswith("Isolation: "))
     if mode == "namespaces":

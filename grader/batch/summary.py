@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+from ..text import mistake as mistake_text
 from ..config import Config
 from .gradebook import COLUMNS, GRADED, Row
 
@@ -77,7 +78,8 @@ def text(table: List[Row], config: Optional[Config] = None) -> str:
         out.append(f"  {name:<30} {rate:>5.0%}")
     common = mistakes(table)
     out += ["", "Most common named mistakes (learners):"]
-    out += [f"  {count:>3}  {mistake}" for mistake, count in common] or ["  none matched the mistake bank"]
+    out += [f"  {count:>3}  {mistake_text(mistake)}" for mistake, count in common] or [
+        "  none matched the mistake bank"]
     out += ["", "Slowest submissions (seconds to grade):"]
     for row in sorted(graded, key=lambda r: r.run.seconds, reverse=True)[:SLOWEST]:
         out.append(f"  {row.run.seconds:>6.1f}  {row.learner}")

@@ -31,6 +31,8 @@ MAX_MUTATED = 64  # argument positions
 MAX_NAMES = 64  # function names in "ready"
 MAX_NAME = 100
 MAX_ISOLATION = 32  # lines about the isolation in force
+MAX_NOTES = 20  # what loading skipped ("ready")
+MAX_NOTE_FIELDS = 12
 MAX_ISOLATION_TEXT = 500
 # Cheap bounds on the raw bytes, checked before decoding, so that decoding itself stays
 # bounded: every container costs an opening bracket, every item a comma or a bracket.
@@ -86,7 +88,9 @@ def check(raw) -> Dict:
     if op == "ready":
         return {"op": "ready",
                 "functions": _texts(raw.get("functions", []), MAX_NAMES, MAX_NAME, "functions"),
-                "isolation": _texts(raw.get("isolation", []), MAX_ISOLATION, MAX_ISOLATION_TEXT, "isolation")}
+                "isolation": _texts(raw.get("isolation", []), MAX_ISOLATION, MAX_ISOLATION_TEXT, "isolation"),
+                "layers": _texts(raw.get("layers", []), MAX_ISOLATION, MAX_NAME, "layers"),
+                "notes": _notes(raw.get("notes", []))}
     raise Malformed("unknown_operation", op=_quote(op))
 
 
@@ -185,6 +189,20 @@ def _text(raw, limit: int, field: str) -> str:
     if not isinstance(raw, str):
         raise Malformed("bad_field", field=field)
     return _clip(raw, limit)
+
+
+def _notes(raw) -> List[Dict]:
+    """What loading skipped: at most MAX_NOTES flat records of short texts and numbers."""
+    if not isinstance(raw, list):
+        raise Malformed("bad_field", field="notes")
+    notes = []
+    for note in raw[:MAX_NOTES]:
+        if not isinstance(note, dict):
+            raise Malformed("bad_field", field="notes")
+        notes.append({_clip(str(k), MAX_NAME): (_clip(v, MAX_ISOLATION_TEXT) if isinstance(v, str) else v)
+                      for k, v in list(note.items())[:MAX_NOTE_FIELDS]
+                      if isinstance(v, str) or (type(v) in (int, float))})
+    return notes
 
 
 def _texts(raw, count: int, limit: int, field: str) -> List[str]:
