@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.batch.gradebook import PASSED_OVER
 from grader.grading import grade
 from grader.kata import catalog, experiments, runs
 from grader.kata.mistakes import reference_source
@@ -611,7 +612,7 @@ def test_batch_names_cannot_collide_or_inject_formulas(tmp_path):
         rows = {row["learner"]: row for row in csv.DictReader(handle)}
     assert "grades.csv" in rows and rows["grades.csv"]["total"] == "0"
     assert "'=HYPERLINK(1)" in rows and not any(name.startswith("=") for name in rows)
-    assert {"carol.py", "carol.ipynb"} <= set(rows) and rows["carol.py"]["status"] == "not graded"
+    assert {"carol.py", "carol.ipynb"} <= set(rows) and rows["carol.py"]["status"] == PASSED_OVER
 
 
 # --- 7. the suite looks beyond where learners look -------------------------------------------
