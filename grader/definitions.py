@@ -340,6 +340,9 @@ def _plan(tree: ast.Module, flatten_main: bool) -> Tuple[_Plan, List[Binding]]:
             continue
         elif _definition_like(statement):
             plan.keep.append(statement)
+            for inner in _block_definitions(statement):  # `try: from fastlib import dot` / `except: def dot`
+                bindings.append(Binding(inner.name, inner.lineno, "def", stub=is_stub(inner)))
+            continue
         else:
             plan.skipped.append(statement)
             continue
@@ -348,6 +351,20 @@ def _plan(tree: ast.Module, flatten_main: bool) -> Tuple[_Plan, List[Binding]]:
                                     "class" if isinstance(statement, ast.ClassDef) else "def",
                                     stub=is_stub(statement)))
     return plan, bindings
+
+
+def _block_definitions(statement: ast.stmt) -> List[ast.stmt]:
+    """The defs and classes directly inside an `if` or `try` block (not inside functions)."""
+    found: List[ast.stmt] = []
+    parts = statement.body + statement.orelse
+    if isinstance(statement, ast.Try):
+        parts += statement.finalbody + [s for h in statement.handlers for s in h.body]
+    for child in parts:
+        if isinstance(child, DEFINITIONS):
+            found.append(child)
+        elif isinstance(child, (ast.If, ast.Try)):
+            found.extend(_block_definitions(child))
+    return found
 
 
 def needed_by(statements: Iterable[ast.stmt]) -> Set[str]:
@@ -395,6 +412,8 @@ class Source:
         kept_definitions = [s for s in self.plan.keep if isinstance(s, DEFINITIONS)]
         kept_definitions += [s for body in self.plan.main.values() for s in body
                              if isinstance(s, DEFINITIONS)]
+        kept_definitions += [d for s in self.plan.keep if isinstance(s, (ast.If, ast.Try))
+                             for d in _block_definitions(s)]
         self.needs = needed_by(kept_definitions) | needed_by(
             s for s in self.plan.keep if not isinstance(s, DEFINITIONS + IMPORTS) and not is_main_guard(s))
 
@@ -431,6 +450,9 @@ class Source:
                     module.imports |= imported_modules(node)
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 module.uses[statement.name] = used_names(statement)
+            elif isinstance(statement, (ast.If, ast.Try)):
+                for inner in _block_definitions(statement):
+                    module.uses[inner.name] = used_names(inner)
         module.bindings = sorted(self.bindings + module.bindings, key=lambda b: b.line)
         module.text = "\n".join(out).rstrip("\n") + "\n"
         return module

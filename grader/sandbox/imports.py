@@ -75,6 +75,7 @@ class Upload:
         self.missing_text = str(manifest.get("missing") or "No module named '{module}'")
         self.notes: List[Dict] = []
         self.stubs: List[StubModule] = []
+        self.plain_imports = 0  # > 0 while a statement that handles ImportError itself runs
         self._first = _UploadFirst(self)
         self._last = _UploadLast(self)
         self._counter = 0
@@ -232,7 +233,10 @@ class StatementLoader(importlib.abc.Loader):
              report: bool) -> bool:
         code = compile(ast.Module(body=[statement], type_ignores=[]), str(self.path), "exec", flags=flags,
                        dont_inherit=True)
+        # `try: import fastlib ... except ImportError: <fallback>`: the learner's fallback, not a stand-in.
+        fallback = _catches_import_error(statement)
         try:
+            self.upload.plain_imports += fallback
             with _deadline(STATEMENT_SECONDS):
                 exec(code, module.__dict__)
             return True
@@ -244,6 +248,20 @@ class StatementLoader(importlib.abc.Loader):
                 self.upload.note(self.path, statement.lineno, text, error)
                 return report  # reported: not worth a second try
             return False
+        finally:
+            self.upload.plain_imports -= fallback
+
+
+def _catches_import_error(statement: ast.stmt) -> int:
+    """1 for a `try` whose handlers catch ImportError (or anything broader), else 0."""
+    if not isinstance(statement, ast.Try):
+        return 0
+    broad = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+    for handler in statement.handlers:
+        types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        if handler.type is None or any(isinstance(t, ast.Name) and t.id in broad for t in types):
+            return 1
+    return 0
 
 
 class _PackageLoader(importlib.abc.Loader):
@@ -350,8 +368,8 @@ class _UploadLast(importlib.abc.MetaPathFinder):
         under_stub = isinstance(sys.modules.get(parent), StubModule) if parent else False
         if parent and not under_stub:
             return None  # a submodule of a real package: its ImportError stands
-        if not under_stub and not upload.from_upload():
-            return None  # not the learner's import: a library probing for an optional module
+        if not under_stub and (upload.plain_imports or not upload.from_upload()):
+            return None  # a library probing for an optional module, or a learner's own fallback
         if not parent and name == upload.root_name:
             return importlib.machinery.ModuleSpec(name, _PackageLoader([str(upload.root)]), is_package=True)
         if under_stub:
