@@ -257,3 +257,13 @@ def test_a_half_written_function_costs_only_itself(write_submission):
     submission = load_submission(str(write_submission(source)))
     assert {"add", "dot"} <= submission.defined and "get_column" not in submission.defined
     assert any("line 1: syntax error in `get_column`" in n for n in submission.notes)
+
+
+def test_a_learners_own_import_fallback_runs_instead_of_a_stand_in(write_submission):
+    source = ("try:\n    from fastlib import dot\nexcept ImportError:\n"
+              "    def dot(v, w):\n        if len(v) != len(w):\n            raise ValueError('lengths')\n"
+              "        return sum(a * b for a, b in zip(v, w))\n"
+              "import fastlib2\n\ndef add(v, w):\n    return fastlib2.add(v, w)\n")
+    run = grade(str(write_submission(source)), in_process=True, only=["add", "dot"])
+    assert losing(run) & {"add", "dot"} == {"add"}
+    assert "`fastlib2` is not available" in failure_messages(run, "add")
