@@ -13,9 +13,9 @@ reads when a module is not available.
   of a plotting library (never needed to grade), gives a stand-in module: the import
   succeeds, and code that really uses the module raises ModuleNotFoundError with the
   manifest's sentence naming it.
-* `from scratch.linear_algebra import dot` (the book's layout) and imports through the
-  upload folder's own name resolve to the upload's `linear_algebra.py` when there is no
-  such package.
+* `from scratch.linear_algebra import dot` (the book's layout) resolves to the upload's
+  `linear_algebra.py` when the upload has no `scratch` package, and an import through the
+  upload folder's own name (`from Data_Science.vectors import dot`) resolves inside it.
 """
 import __future__
 import ast
@@ -37,6 +37,8 @@ MANIFEST = ".kata_manifest.json"
 STATEMENT_SECONDS = 10.0
 # Plotting and display libraries: grading never needs them, and importing them costs seconds.
 DISPLAY_ONLY = frozenset({"matplotlib", "pylab", "seaborn", "plotly", "bokeh", "altair"})
+# The book's own package: `from scratch.linear_algebra import dot` means the learner's linear_algebra.py.
+BOOK_PACKAGES = frozenset({"scratch"})
 
 
 _SHOWN: Dict[str, str] = {}  # file in the scratch directory -> the learner's own name for it
@@ -103,8 +105,11 @@ class Upload:
         return False
 
     def alias(self, name: str) -> Optional[Path]:
-        """The upload's file for `a.b.name` when there is no package `a`: by dotted suffix, then by name."""
+        """The upload's file for `scratch.name` (the book's package) when there is no package `scratch`:
+        by dotted suffix, then by file name. Other missing packages (`scipy.stats`) are not guessed at."""
         parts = name.split(".")
+        if parts[0] not in BOOK_PACKAGES:
+            return None
         for start in range(1, len(parts)):
             suffix = ".".join(parts[start:])
             for path, natural in sorted(self.names.items(), key=lambda item: len(item[0].parts)):
