@@ -356,6 +356,8 @@ def _plan(tree: ast.Module, flatten_main: bool) -> Tuple[_Plan, List[Binding]]:
 def _block_definitions(statement: ast.stmt) -> List[ast.stmt]:
     """The defs and classes directly inside an `if` or `try` block (not inside functions)."""
     found: List[ast.stmt] = []
+    if not isinstance(statement, (ast.If, ast.Try)):
+        return found
     parts = statement.body + statement.orelse
     if isinstance(statement, ast.Try):
         parts += statement.finalbody + [s for h in statement.handlers for s in h.body]

@@ -19,12 +19,14 @@ reads when a module is not available.
 """
 import __future__
 import ast
+import builtins
 import contextlib
 import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
+import operator
 import signal
 import sys
 import threading
@@ -32,6 +34,9 @@ import time
 from pathlib import Path
 from types import ModuleType
 from typing import Callable, Dict, List, Optional
+
+# Bound now: a learner's statement may replace the builtins before this module's code runs again.
+_len, _all, _map, _max, _is = len, all, map, max, operator.is_
 
 MANIFEST = ".kata_manifest.json"
 STATEMENT_SECONDS = 10.0
@@ -214,6 +219,7 @@ class StatementLoader(importlib.abc.Loader):
         return None
 
     def exec_module(self, module: ModuleType) -> None:
+        self.pristine = dict(builtins.__dict__)
         source = self.path.read_text(encoding="utf-8")
         tree = ast.parse(source, filename=str(self.path))
         lines = source.splitlines()
@@ -240,21 +246,35 @@ class StatementLoader(importlib.abc.Loader):
                        dont_inherit=True)
         # `try: import fastlib ... except ImportError: <fallback>`: the learner's fallback, not a stand-in.
         fallback = _catches_import_error(statement)
+        error = None
         try:
             self.upload.plain_imports += fallback
             with _deadline(STATEMENT_SECONDS):
                 exec(code, module.__dict__)
-            return True
-        except BaseException as error:  # noqa: B036 - the learner's statement, whatever it raised
-            if isinstance(error, KeyboardInterrupt):
-                raise
-            if report or not isinstance(error, (NameError, ImportError)):
-                text = lines[statement.lineno - 1].strip() if statement.lineno <= len(lines) else ""
-                self.upload.note(self.path, statement.lineno, text, error)
-                return report  # reported: not worth a second try
-            return False
+        except BaseException as raised:  # noqa: B036 - the learner's statement, whatever it raised
+            error = raised
         finally:
+            # A statement may have patched builtins (isinstance, len...): this code and the next statement
+            # run on the real ones. (The worker restores builtins after loading anyway.)
+            _restore(builtins.__dict__, self.pristine)
             self.upload.plain_imports -= fallback
+        if error is None:
+            return True
+        if isinstance(error, KeyboardInterrupt):
+            raise error
+        if report or not isinstance(error, (NameError, ImportError)):
+            text = lines[statement.lineno - 1].strip() if statement.lineno <= len(lines) else ""
+            self.upload.note(self.path, statement.lineno, text, error)
+            return report  # reported: not worth a second try
+        return False
+
+
+def _restore(live: dict, saved: dict) -> None:
+    """Put a namespace back as it was, by identity (as grader/sandbox/guard.py does), using no builtins."""
+    if _len(live) != _len(saved) or not _all(_map(_is, live.values(), saved.values())) \
+            or not _all(_map(_is, live.keys(), saved.keys())):
+        live.clear()
+        live.update(saved)
 
 
 def _catches_import_error(statement: ast.stmt) -> int:
@@ -412,7 +432,7 @@ def _deadline(seconds: float):
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
         if outer:
-            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
+            signal.setitimer(signal.ITIMER_REAL, _max(outer - (time.monotonic() - started), 0.001))
 
 
 def load(scratch: Path) -> Modules:
