@@ -173,15 +173,22 @@ def _import_name(name: str, packages: Set[str], root_is_package: bool) -> str:
     if path.suffix != ".py" or path.name.endswith(".ipynb.py"):
         return ""
     chain = [] if path.stem == "__init__" else [path.stem]
-    folder = path.parent
-    while str(folder) != "." and str(folder) in packages:
-        chain.insert(0, folder.name)
-        folder = folder.parent
+    folder = _package_root(name, packages)
+    for part in reversed(path.parent.relative_to(folder).parts if str(folder) != "." else path.parent.parts):
+        chain.insert(0, part)
     if str(folder) == "." and root_is_package:
         chain.insert(0, UPLOAD)
     if not chain or not all(part.isidentifier() and not keyword.iskeyword(part) for part in chain):
         return ""
     return ".".join(chain)
+
+
+def _package_root(name: str, packages: Set[str]) -> PurePosixPath:
+    """The folder a file's dotted name starts from: its own folder, or the one holding its top package."""
+    folder = PurePosixPath(name).parent
+    while str(folder) != "." and str(folder) in packages:
+        folder = folder.parent
+    return folder
 
 
 # --- shared by both ----------------------------------------------------------------
@@ -225,7 +232,12 @@ def _assemble(submission: Submission, modules: Dict[str, defs.Module], names: Di
             place = submission.graded[function]
             submission.notes.append(say("load.under_main", function=function, place=place))
         submission.references[function] = _reachable(function, modules[path], modules)
-    folders = sorted({str(PurePosixPath(prefix + n).parent) for n in modules}, key=_shallow_first)
+    # Each file's folder (`import vectors` beside it), and the folder holding each top package (`import
+    # exercises.linear_algebra` from the folder above `exercises/`).
+    packages = {str(PurePosixPath(n).parent) for n in modules if PurePosixPath(n).name == "__init__.py"}
+    entries = {str(PurePosixPath(prefix + n).parent) for n in modules}
+    entries |= {str(PurePosixPath(prefix) / _package_root(n, packages)) for n in modules if prefix}
+    folders = sorted(entries, key=_shallow_first)
     manifest = {
         "root": root,
         "root_name": root_name,
