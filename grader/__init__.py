@@ -4,6 +4,7 @@ The core, in the order data flows (each stage hands typed records to the next):
 
     discover.py   what a user points at -> the source files of one submission (read safely)
     load.py       source files -> Submission: what to run, what it defines (parsing only)
+    definitions.py  one source file -> its definitions only, at their own line numbers
     sandbox/      the confined worker that runs submission code, and its trusted side
     target.py     what the tests call: a sandboxed submission, or trusted code in-process
     plugin/       the pytest side: session, ordering, the `impl` proxy, replay, records
