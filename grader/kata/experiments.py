@@ -124,9 +124,13 @@ def run(name: str, fns, kwargs: Dict) -> Dict:
     seed = kwargs.get("seed", 0)
     trace, orders = [], []
     watched = _Batches(fns, kwargs["data"]) if name == "fit_minibatch" else fns
+    dim = len(theta)
     for epoch in range(int(kwargs["epochs"])):
         reseed(epoch_seed(seed, epoch))
         theta = run_epoch(name, watched, kwargs, theta, epoch)
+        if not hasattr(theta, "__len__") or len(theta) != dim:  # stop now: the run cannot go anywhere
+            raise TypeError(f"after epoch {epoch}, theta should be a vector of {dim} numbers, "
+                            f"not {type(theta).__name__}")
         trace.append(_kept(theta))
         if name == "fit_minibatch":
             orders.append(watched.starts)
