@@ -530,6 +530,17 @@ def test_deep_folders_and_many_big_modules_are_bounded(tmp_path):
             result, data, _ = graded_with_outputs(target, out)
             assert data["score"] == 0
             assert time.monotonic() - started < 300
+        # In a class, the deep folder is one learner among others: the gradebook is still written.
+        klass = tmp_path / "class"
+        klass.mkdir()
+        deep.rename(klass / "deep")
+        deep = klass / "deep"
+        (klass / "alice.py").write_text(reference_source())
+        batch, _ = grader_cli("batch", klass, "--out", tmp_path / "out-class", "--jobs", "1")
+        assert batch.returncode == 0, batch.stderr[-3000:]
+        with (tmp_path / "out-class" / "grades.csv").open(newline="", encoding="utf-8") as handle:
+            totals = {row["learner"]: row["total"] for row in csv.DictReader(handle)}
+        assert totals == {"alice": "100", "deep": "0"}
     finally:
         _remove_chain(deep)
 
