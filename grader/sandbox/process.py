@@ -401,7 +401,7 @@ def _exit_status(process) -> Optional[int]:
     if process is None:
         return None
     try:
-        return process.wait(timeout=0.5)
+        return process.wait(timeout=2)
     except subprocess.TimeoutExpired:
         return None
 
