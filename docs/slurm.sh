@@ -18,6 +18,8 @@ scheduler="tcp://$(hostname):8786"
 dask scheduler --port 8786 --dashboard-address :8787 &
 sleep 5
 # One worker process per core, one thread each: every job grades one submission in its own sandbox.
+# Dask's statistical profiler samples the deep stacks of pytest and Hypothesis: it is not wanted here.
+export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False
 srun dask worker "$scheduler" --nworkers "$SLURM_CPUS_PER_TASK" --nthreads 1 --memory-limit 0 &
 sleep 10
 # Safe to run again (a new job) after a failure: learners already graded are skipped.

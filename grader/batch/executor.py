@@ -68,6 +68,7 @@ class DaskExecutor:
         except (OSError, TimeoutError) as error:
             raise RuntimeError(f"cannot reach the Dask scheduler at {self.address}: {error}") from None
         with client:
+            _quiet_profiler(client)
             run = uuid.uuid4().hex[:8]  # two runs on one scheduler never share a task
             futures = {client.submit(grade_one, job, retries=self.retries, pure=False,
                                      key=f"grade_one-{_key(job[0])}-{run}"): job[0]
@@ -82,6 +83,33 @@ class DaskExecutor:
                         self.log.write(f"\n{learner}: not graded ({type(error).__name__}: {error})\n")
                 finally:
                     future.release()
+
+
+def _quiet_profiler(client) -> None:
+    """Stop the workers' statistical profiler, now and on workers that join later.
+
+    It samples the grading thread's stack every 10 ms; pytest's and Hypothesis's stacks are
+    deep, and on a loaded machine this cost nearly as much CPU as the grading itself.
+    Starting workers with DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False does the same."""
+    try:
+        from distributed.diagnostics.plugin import WorkerPlugin
+    except ImportError:
+        return
+
+    class QuietProfiler(WorkerPlugin):
+        name = "gradient-descent-kata-quiet-profiler"
+
+        def setup(self, worker):
+            for name in ("profile", "profile-cycle"):
+                callback = getattr(worker, "periodic_callbacks", {}).get(name)
+                if callback is not None:
+                    callback.stop()
+
+    register = getattr(client, "register_plugin", None) or getattr(client, "register_worker_plugin")
+    try:
+        register(QuietProfiler())
+    except Exception:  # an older or newer Dask without it: only slower
+        pass
 
 
 def make_executor(jobs: int = 0, scheduler: Optional[str] = None):
