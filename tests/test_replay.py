@@ -29,12 +29,6 @@ CASES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def unhurried_shrinking(monkeypatch):
-    """Records compared for equality must not depend on where a loaded machine's shrink budget ends."""
-    monkeypatch.setattr(profile, "SHRINK_SECONDS", 600.0)
-
-
 @pytest.fixture(scope="module")
 def golden():
     return golden_recording(0)

@@ -15,6 +15,7 @@ from typing import Dict, Optional
 
 from ..sandbox.process import Crashed, Raised, SubmissionFailure, TimedOut
 from ..text import listed, say
+from . import profile
 from .session import KataSession
 
 
@@ -45,6 +46,7 @@ class Impl:
 
     def _call(self, *args):
         self.calls += 1
+        profile.count_call()
         self.last_call = format_call(self.name, args)
         if self.poisoned is not None:
             # A crash or timeout ends this test: later examples fail at once instead of waiting again.
