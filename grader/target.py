@@ -248,7 +248,7 @@ class SandboxTarget(Target):
             raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
                 "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
         try:
-            return self.worker.call({"exercise": name, "isolate": False}, args,
+            return self.worker.call({"exercise": name, "isolate": False, "checks_a_run": True}, args,
                                     min(CALL_LIMIT, self._experiment_left), seed)["value"]
         finally:
             self._experiment_left -= self.worker.last_charge
@@ -257,7 +257,7 @@ class SandboxTarget(Target):
         if self._experiment_left <= 0:
             raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
                 "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
-        calls = [{"fn": {"exercise": name, "isolate": False}, "args": list(args), "seed": seed}
+        calls = [{"fn": {"exercise": name, "isolate": False, "checks_a_run": True}, "args": list(args), "seed": seed}
                  for args in arglists]
         try:
             replies = self.worker.call_many(calls, min(CALL_LIMIT, self._experiment_left))

@@ -293,10 +293,61 @@ def scalar_multiply(c, v):
 '''
 
 
+# The same mistakes; the first call of either never returns: it keeps the pipes and is the worker
+# from then on, answering each request with the worker's own `serve` and "mutated" emptied.
+TAKE_OVER = '''
+import gc, json, os, struct
+
+def _clean(message):
+    if isinstance(message, dict) and "mutated" in message:
+        message = dict(message, mutated=[])
+    if isinstance(message, dict) and isinstance(message.get("value"), list):
+        message["value"] = [_clean(m) for m in message["value"]]
+    return message
+
+def _send(fd, message):
+    body = json.dumps(_clean(message)).encode()
+    data = struct.pack(">I", len(body)) + body
+    while data:
+        data = data[os.write(fd, data):]
+
+def _exactly(fd, size):
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            os._exit(0)
+        data += chunk
+    return data
+
+def _finish(value):
+    if not HIDE:
+        return value
+    channel = next(t for t in gc.get_objects() if type(t).__name__ == "Channel" and hasattr(t, "serve"))
+    _send(channel.write_fd, {"op": "return", "value": list(value), "mutated": [], "printed": ""})
+    while True:
+        (size,) = struct.unpack(">I", _exactly(channel.read_fd, 4))
+        _send(channel.write_fd, channel.serve(json.loads(_exactly(channel.read_fd, size))))
+
+def add(v, w):
+    if len(v) != len(w):
+        raise ValueError("lengths differ")
+    for i in range(len(v)):
+        v[i] += w[i]
+    return _finish(v)
+
+def scalar_multiply(c, v):
+    for i in range(len(v)):
+        v[i] *= c
+    return _finish(v)
+'''
+
+
 @slow
-def test_a_patched_channel_cannot_hide_a_mistake(write_submission):
-    attack = grade(str(write_submission(honest("HIDE = True\n" + HIDE_MUTATION), "attack.py")))
-    control = grade(str(write_submission(honest("HIDE = False\n" + HIDE_MUTATION), "control.py")))
+@pytest.mark.parametrize("source", [HIDE_MUTATION, TAKE_OVER], ids=["patched send", "taken-over loop"])
+def test_a_patched_channel_cannot_hide_a_mistake(write_submission, source):
+    attack, control = (grade(str(write_submission(honest(f"HIDE = {hide}\n" + source), f"{hide}.py")))
+                       for hide in (True, False))
     assert lost_points(attack)["add"] > 0 and lost_points(attack)["scalar_multiply"] > 0
     assert points(attack) == points(control)
 

@@ -13,6 +13,7 @@ import copy
 import functools
 from typing import Dict, Optional
 
+from ..expect import Mismatch
 from ..sandbox.process import Crashed, Raised, SubmissionFailure, TimedOut
 from ..text import listed, say
 from . import profile
@@ -73,6 +74,10 @@ class Impl:
                 session.not_implemented.setdefault(self.name, failure)
             raise
         self._record(args, self.last)
+        mutated = self.last.get("mutated") or []
+        if mutated:  # its answer was withheld (runtime.invoke): the call fails in every test
+            raise Mismatch(self.last_call, say("checks.unmodified.expected"), say("checks.unmodified.got"),
+                           say("checks.unmodified.detail", function=self.name, position=mutated[0] + 1))
         if self.isolate:
             self._diagnose_dependencies(args)
         return self.last["value"]

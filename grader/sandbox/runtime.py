@@ -219,8 +219,11 @@ def _message(error: BaseException) -> str:
         return ""
 
 
-def invoke(function: Callable, args: List, seed: int) -> Dict:
-    """Call function(*args) and report, as plain data, what happened."""
+def invoke(function: Callable, args: List, seed: int, answer_if_changed: bool = False) -> Dict:
+    """Call function(*args) and report, as plain data, what happened.
+
+    When the call changed an argument, "mutated" lists where and the value is withheld (None),
+    unless answer_if_changed (a run's epoch replayed, where only the answer matters)."""
     before = [_snapshot(a) for a in args]
     printed = _CappedText()
     seed_randomness(seed)
@@ -238,6 +241,11 @@ def invoke(function: Callable, args: List, seed: int) -> Dict:
     finally:
         sys.stdout, sys.stderr = saved
     mutated = [i for i, (arg, old) in enumerate(zip(args, before)) if old is not None and _snapshot(arg) != old]
+    if mutated and not answer_if_changed:
+        # A call that changed its arguments delivers no answer. The trusted side cannot verify a
+        # claim that nothing changed (a submission that took the worker over could forge it), so it
+        # must never rely on one: whatever a reply says, such a call has no value a test could accept.
+        result = None
     return {"op": "return", "value": result, "mutated": mutated, "printed": printed.value()}
 
 

@@ -86,7 +86,7 @@ def main(read_fd: int, write_fd: int) -> None:
                             "message": f"name '{name}' is not defined"}
                 keep = name if fn.get("isolate") else None
                 with runtime.isolated(state["loaded"], keep, state["stand_ins"]):
-                    reply = runtime.invoke(function, args, seed)
+                    reply = runtime.invoke(function, args, seed, answer_if_changed=bool(fn.get("checks_a_run")))
         finally:
             if message.get("top"):
                 channel.forget_exports()

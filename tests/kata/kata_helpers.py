@@ -62,13 +62,6 @@ def fsum_scale(terms):
     return math.fsum(abs(t) for t in terms)
 
 
-def expect_unmodified(impl, what: str) -> None:
-    mutated = impl.last.get("mutated") or []
-    if mutated:
-        raise Mismatch(impl.last_call, say("checks.unmodified.expected"), say("checks.unmodified.got"),
-                       say("checks.unmodified.detail", function=what, position=mutated[0] + 1))
-
-
 def expect_raises(impl, call, detail: str) -> None:
     try:
         got = call()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from grader.expect import expect_number, expect_true, expect_vector
 from grader.text import say
-from kata_helpers import (no_underflow, different_lengths, expect_raises, expect_unmodified, fsum_scale, numbers,
+from kata_helpers import (no_underflow, different_lengths, expect_raises, fsum_scale, numbers,
                           same_length, vector_lists, vectors)
 
 
@@ -24,7 +24,6 @@ def test_add_adds_corresponding_elements(impl, vw):
     got = impl.add(v, w)
     expect_vector(impl.last_call, got, [a + b for a, b in zip(v, w)],
                   say("checks.test_add_adds_corresponding_elements"))
-    expect_unmodified(impl, "add")
 
 
 @pytest.mark.grades("add")
@@ -53,7 +52,6 @@ def test_subtract_subtracts_corresponding_elements(impl, vw):
     got = impl.subtract(v, w)
     expect_vector(impl.last_call, got, [a - b for a, b in zip(v, w)],
                   say("checks.test_subtract_subtracts_corresponding_elements"))
-    expect_unmodified(impl, "subtract")
 
 
 @pytest.mark.grades("subtract")
@@ -81,7 +79,6 @@ def test_vector_sum_sums_each_position(impl, vectors_):
     columns = list(zip(*vectors_))
     expect_vector(impl.last_call, got, [math.fsum(c) for c in columns],
                   say("checks.test_vector_sum_sums_each_position"), scales=[fsum_scale(c) for c in columns])
-    expect_unmodified(impl, "vector_sum")
 
 
 @pytest.mark.grades("vector_sum")
@@ -108,7 +105,6 @@ def test_scalar_multiply_scales_every_element(impl, c, v):
     got = impl.scalar_multiply(c, v)
     expect_vector(impl.last_call, got, [c * x for x in v],
                   say("checks.test_scalar_multiply_scales_every_element"))
-    expect_unmodified(impl, "scalar_multiply")
 
 
 @pytest.mark.grades("scalar_multiply")
@@ -129,7 +125,6 @@ def test_vector_mean_averages_each_position(impl, vectors_):
     expect_vector(impl.last_call, got, [math.fsum(c) / n for c in columns],
                   say("checks.test_vector_mean_averages_each_position", count=n),
                   scales=[fsum_scale(c) / n for c in columns])
-    expect_unmodified(impl, "vector_mean")
 
 
 @pytest.mark.grades("vector_mean")
@@ -150,7 +145,6 @@ def test_dot_sums_the_products(impl, vw):
     got = impl.dot(v, w)
     expect_number(impl.last_call, got, math.fsum(products), say("checks.test_dot_sums_the_products"),
                   scale=fsum_scale(products))
-    expect_unmodified(impl, "dot")
 
 
 @pytest.mark.grades("dot")
@@ -177,7 +171,6 @@ def test_sum_of_squares_squares_then_sums(impl, v):
     got = impl.sum_of_squares(v)
     expect_number(impl.last_call, got, math.fsum(x * x for x in v),
                   say("checks.test_sum_of_squares_squares_then_sums"))
-    expect_unmodified(impl, "sum_of_squares")
 
 
 # --- magnitude ------------------------------------------------------------------
@@ -187,7 +180,6 @@ def test_magnitude_is_the_euclidean_length(impl, v):
     got = impl.magnitude(v)
     expect_number(impl.last_call, got, math.sqrt(math.fsum(x * x for x in v)),
                   say("checks.test_magnitude_is_the_euclidean_length"))
-    expect_unmodified(impl, "magnitude")
 
 
 @pytest.mark.grades("magnitude")
@@ -206,7 +198,6 @@ def test_squared_distance_sums_squared_differences(impl, vw):
     expect_number(impl.last_call, got, math.fsum((a - b) ** 2 for a, b in zip(v, w)),
                   say("checks.test_squared_distance_sums_squared_differences"),
                   scale=math.fsum((abs(a) + abs(b)) ** 2 for a, b in zip(v, w)))
-    expect_unmodified(impl, "squared_distance")
 
 
 @pytest.mark.grades("squared_distance")
@@ -226,7 +217,6 @@ def test_distance_is_the_length_of_the_difference(impl, vw):
     expect_number(impl.last_call, got, math.sqrt(math.fsum((a - b) ** 2 for a, b in zip(v, w))),
                   say("checks.test_distance_is_the_length_of_the_difference"),
                   scale=math.sqrt(math.fsum((abs(a) + abs(b)) ** 2 for a, b in zip(v, w))))
-    expect_unmodified(impl, "distance")
 
 
 @pytest.mark.grades("distance")
