@@ -134,8 +134,8 @@ def _folder(found: Found) -> Submission:
     modules = _render(sources)
     for name in unreadable:  # shipped empty, so importing it fails plainly instead of finding nothing
         modules[name] = defs.Module(name, "")
-    root_is_package = "__init__.py" in modules
-    packages = {str(PurePosixPath(n).parent) for n in modules if PurePosixPath(n).name == "__init__.py"}
+    packages = _packages(modules)
+    root_is_package = "." in packages
     names = {n: _import_name(n, packages, root_is_package) for n in modules}
     submission = Submission(found.label, "package", {f"{UPLOAD}/{n}": m.text for n, m in modules.items()},
                             notes=notes)
@@ -149,6 +149,22 @@ def _folder(found: Found) -> Submission:
         raise LoadError(say("load.no_exercise_function", folder=found.label, first=FUNCTION_NAMES[0],
                             second=FUNCTION_NAMES[1]))
     return submission
+
+
+def _packages(modules: Dict[str, defs.Module]) -> Set[str]:
+    """The folders that are packages ("." for the upload's own): those with an __init__.py, and those
+    whose files import each other relatively (`from .linear_algebra import add`), which Python
+    allows without one (a namespace package)."""
+    return {str(PurePosixPath(n).parent) for n, m in modules.items()
+            if PurePosixPath(n).name == "__init__.py" or _imports_relatively(m)}
+
+
+def _imports_relatively(module: defs.Module) -> bool:
+    try:
+        tree = ast.parse(module.text)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.ImportFrom) and node.level > 0 for node in ast.walk(tree))
 
 
 def _kata_checkout(found: Found) -> Tuple[Dict[str, str], Dict[str, bytes]]:
@@ -234,7 +250,7 @@ def _assemble(submission: Submission, modules: Dict[str, defs.Module], names: Di
         submission.references[function] = _reachable(function, modules[path], modules)
     # Each file's folder (`import vectors` beside it), and the folder holding each top package (`import
     # exercises.linear_algebra` from the folder above `exercises/`).
-    packages = {str(PurePosixPath(n).parent) for n in modules if PurePosixPath(n).name == "__init__.py"}
+    packages = _packages(modules) - {"."}
     entries = {str(PurePosixPath(prefix + n).parent) for n in modules}
     entries |= {str(PurePosixPath(prefix) / _package_root(n, packages)) for n in modules if prefix}
     folders = sorted(entries, key=_shallow_first)

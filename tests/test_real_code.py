@@ -138,6 +138,19 @@ def test_the_same_name_in_two_files_is_graded_where_its_chapter_is_and_the_repor
                for n in run.notes)
 
 
+@pytest.mark.parametrize("depth", ["the folder graded", "a folder inside it"])
+def test_relative_imports_between_files_work_without_an_init_file(tmp_path, depth):
+    # `from .linear_algebra import add` with no __init__.py: Python treats the folder as a package.
+    folder = tmp_path / "upload" if depth == "the folder graded" else tmp_path / "upload" / "chapter"
+    folder.mkdir(parents=True)
+    for name in ("linear_algebra.py", "gradient_descent.py"):
+        shutil.copy(ROOT / "solutions" / name, folder / name)
+    assert "from .linear_algebra import" in (folder / "gradient_descent.py").read_text(encoding="utf-8")
+    run = grade(str(tmp_path / "upload"))
+    expect(run, EVERYTHING)
+    assert all(r.passed for r in run.records if r.experiment)
+
+
 def test_one_function_per_module_with_package_imports():
     run = grade(str(FIXTURES / "one_function_per_module"), in_process=True)
     expect(run, {"add", "scalar_multiply", "gradient_step"})
