@@ -323,7 +323,7 @@ def _classroom_arguments(p: argparse.ArgumentParser) -> None:
 
 def classroom_main(args) -> int:
     from .platforms import classroom
-    from .platforms.pristine import NotPristine
+    from .pristine import NotPristine
     try:
         out, notes = classroom.build(args.out, repo=args.repo, ref=args.ref, config=args.config,
                                      allow_dirty=args.allow_dirty)
@@ -344,7 +344,7 @@ def _notebook_arguments(p: argparse.ArgumentParser) -> None:
 
 def gradescope_main(args) -> int:
     from .platforms import gradescope as autograder
-    from .platforms.pristine import NotPristine
+    from .pristine import NotPristine
     if args.action == "build":
         try:
             out, notes = autograder.build(args.out, args.config, allow_dirty=args.allow_dirty)

@@ -67,7 +67,8 @@ def _plain_items(items, depth):
     return out
 
 
-CODES = {"type": ("type",), "too_deep": (), "too_long": ("count",)}
+CODES = {"type": ("type",), "too_deep": (), "too_long": ("count",),
+         "theta": ("epoch", "dim", "type")}  # an experiment's theta after an epoch (kata/experiments.py)
 
 
 def describe(message: str):

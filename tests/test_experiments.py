@@ -45,3 +45,20 @@ def test_the_data_is_the_chapters_line_with_small_noise():
     assert [x for x, _ in data] == list(range(-50, 50))
     residuals = [y - (40 * x + 5) for x, y in data]
     assert 0.1 < math.sqrt(sum(r * r for r in residuals) / len(residuals)) < 0.3
+
+
+@pytest.mark.parametrize("name", ["descend_sum_of_squares", "fit_batch"])
+def test_a_run_stops_at_the_first_epoch_whose_theta_is_not_a_vector(reference, name):
+    from grader.plain import NotPlain, describe
+    calls = []
+
+    def gradient_step(v, gradient, step_size):
+        calls.append(v)
+        return 1.0  # a number, not a vector: the next epoch could not even start
+
+    functions = SimpleNamespace(**dict(vars(reference), gradient_step=gradient_step))
+    with pytest.raises(NotPlain) as raised:
+        experiments.DRIVERS[name](functions, **experiments.arguments(name, 0))
+    assert len(calls) == 1
+    code, fields = describe(str(raised.value))
+    assert code == "theta" and fields["epoch"] == 0 and fields["type"] == "float"

@@ -26,8 +26,6 @@ SINKS = {"Mismatch", "explain", "print", "write", "append", "extend", "fail", "s
 # (file, start of the text, or None for the whole file): messages that are not for learners, and why.
 ALLOWED = {
     ("grader/plugin/impl.py", "this test grades"): "an AttributeError: a kata test asks the wrong function",
-    ("grader/pristine.py", " is not a path inside the project"): "a programming error of the caller",
-    ("grader/pristine.py", " is neither committed nor installed in "): "a broken installation: developers",
     ("grader/cli.py", "\npython -m grader: error: give a TARGET"): "argparse usage, for the command line",
     ("grader/cli.py", " is not a folder of submissions"): "batch: instructors",
     ("grader/cli.py", "Graded "): "batch summary: instructors",
@@ -49,7 +47,7 @@ ALLOWED = {
     ("grader/batch/roster.py", None): "the class roster: instructors",
     ("grader/config.py", None): "grader.toml errors: instructors",
     ("grader/platforms/classroom.py", None): "building the Classroom starter: instructors",
-    ("grader/platforms/pristine.py", None): "building artifacts from committed stubs: instructors",
+    ("grader/pristine.py", None): "building artifacts from committed stubs: instructors",
     ("grader/recording.py", None): "the reference's recording on disk: developers",
     ("grader/discover.py", ": "): "why an uploaded zip was refused: the gradebook's reason column, instructors",
     ("grader/discover.py", "a .zip: "): "why a class's entry was passed over: instructors",

@@ -26,6 +26,8 @@ import sys
 import zlib
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from ..plain import NotPlain
+
 TRUE_SLOPE = 40
 TRUE_INTERCEPT = 5
 NOISE_SIGMA = 0.2
@@ -129,8 +131,7 @@ def run(name: str, fns, kwargs: Dict) -> Dict:
         reseed(epoch_seed(seed, epoch))
         theta = run_epoch(name, watched, kwargs, theta, epoch)
         if not hasattr(theta, "__len__") or len(theta) != dim:  # stop now: the run cannot go anywhere
-            raise TypeError(f"after epoch {epoch}, theta should be a vector of {dim} numbers, "
-                            f"not {type(theta).__name__}")
+            raise NotPlain("theta", epoch=epoch, dim=dim, type=type(theta).__name__[:80])
         trace.append(_kept(theta))
         if name == "fit_minibatch":
             orders.append(watched.starts)

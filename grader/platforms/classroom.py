@@ -32,7 +32,8 @@ from ..config import Config
 from ..kata import catalog
 from ..paths import PROJECT_ROOT
 from ..text import say
-from . import pins, pristine
+from .. import pristine
+from . import pins
 
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 RUNNERS = tuple(catalog.FUNCTION_NAMES) + tuple(e.name for e in catalog.EXPERIMENTS)

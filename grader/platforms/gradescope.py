@@ -25,7 +25,8 @@ from typing import List, Optional, Tuple
 
 from ..config import Config
 from ..paths import PROJECT_ROOT
-from . import pins, pristine
+from .. import pristine
+from . import pins
 
 # Copied from the working tree (the grader itself); the stubs come from the last commit.
 INCLUDED = ("pyproject.toml", "README.md", "grader", "solutions", "tests/kata")
