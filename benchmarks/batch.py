@@ -44,14 +44,16 @@ def make_class(folder: Path, size: int) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=100)
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="kata-batch-"))
     klass = base / "class"
     klass.mkdir()
     counts = make_class(klass, args.size)
-    print(f"class of {args.size}: {counts['correct']} correct, {counts['buggy']} buggy, {counts['hostile']} hostile")
+    print(f"class of {args.size}: {counts['correct']} correct, {counts['buggy']} buggy, "
+          f"{counts['hostile']} hostile")
     from grader.batch import run_batch
     times = {}
     for jobs in (1, 2):

@@ -29,16 +29,17 @@ def wall(command, repeat):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp()) / "results.json"
     python = sys.executable
     rows = [
-        ("suite in-process (no isolation)", [python, "-m", "pytest", "tests/kata", "-q", "--target", "solutions",
-                                             "--in-process"]),
-        ("suite through the sandbox", [python, "-m", "pytest", "tests/kata", "-q", "--target", "solutions",
-                                       "--sandbox"]),
+        ("suite in-process (no isolation)",
+         [python, "-m", "pytest", "tests/kata", "-q", "--target", "solutions", "--in-process"]),
+        ("suite through the sandbox",
+         [python, "-m", "pytest", "tests/kata", "-q", "--target", "solutions", "--sandbox"]),
         ("grader end to end (python -m grader)", [python, "-m", "grader", "solutions", "--json", str(out)]),
     ]
     results = {}
@@ -48,7 +49,8 @@ def main():
         results[name] = median
         print(f"{name:<40} {median:8.2f} {low:8.2f} {high:8.2f}")
     baseline = results["suite in-process (no isolation)"]
-    print(f"overhead of the grader over the in-process suite: {results['grader end to end (python -m grader)'] / baseline:.2f}x")
+    overhead = results["grader end to end (python -m grader)"] / baseline
+    print(f"overhead of the grader over the in-process suite: {overhead:.2f}x")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,8 @@ def _grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--classroom", metavar="FILE", type=Path,
                    help="append GitHub Classroom reporter results to FILE (the step's $GITHUB_OUTPUT)")
     p.add_argument("--seed", metavar="N", type=int, default=0,
-                   help="vary the generated inputs and the noisy data (default 0: the fixed, derandomized run)")
+                   help="vary the generated inputs and the noisy data "
+                        "(default 0: the fixed, derandomized run)")
     p.add_argument("--only", metavar="NAME", action="append", choices=catalog.FUNCTION_NAMES,
                    help="grade only this function (repeatable); experiments are skipped")
     p.add_argument("--hint", metavar="NAME", choices=catalog.FUNCTION_NAMES,
@@ -103,8 +104,9 @@ def _grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prairielearn", metavar="PATH", type=Path,
                    help="also write PrairieLearn's external-grader results.json here")
     p.add_argument("--quiet", action="store_true", help="print only the total")
-    p.add_argument("--require", metavar="LAYERS", help="refuse to grade (exit 2) unless these isolation layers are "
-                   "in force: namespaces, landlock, comma-separated (or set GRADER_REQUIRE)")
+    p.add_argument("--require", metavar="LAYERS",
+                   help="refuse to grade (exit 2) unless these isolation layers are "
+                        "in force: namespaces, landlock, comma-separated (or set GRADER_REQUIRE)")
     _config_argument(p)
     p.add_argument("--no-replay", action="store_true",
                    help="run every test for real, without replaying the reference's answers (slower)")
@@ -226,8 +228,10 @@ def write_plots(run, directory: Path) -> None:
 
 def _batch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR", type=Path)
-    p.add_argument("--out", metavar="DIR", type=Path, required=True, help="where the gradebook and reports go")
-    p.add_argument("--jobs", metavar="N", type=int, default=0, help="parallel graders (default: one per core)")
+    p.add_argument("--out", metavar="DIR", type=Path, required=True,
+                   help="where the gradebook and reports go")
+    p.add_argument("--jobs", metavar="N", type=int, default=0,
+                   help="parallel graders (default: one per core)")
     p.add_argument("--shard", metavar="I/N", help="grade only shard I of N (1-based), to share a class "
                    "between machines")
     p.add_argument("--seed", metavar="N", type=int, default=0, help="as for a single grading")
@@ -360,7 +364,8 @@ def gradescope_main(args) -> int:
 
 def notebook_main(args) -> int:
     from .learner import notebook
-    out = args.out or Path("gradient_descent_kata_answers.ipynb" if args.solutions else "gradient_descent_kata.ipynb")
+    out = args.out or Path("gradient_descent_kata_answers.ipynb" if args.solutions
+                           else "gradient_descent_kata.ipynb")
     from . import text
     for edited in notebook.edited_stubs(args.solutions):
         print(text.say("notebook.built_from_pristine", path=edited), file=sys.stderr)

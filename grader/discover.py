@@ -25,8 +25,8 @@ MAX_ENTRIES = 5000  # directory entries looked at in one upload
 MAX_DEPTH = 12
 SOURCE_SUFFIXES = (".py", ".ipynb")
 # Folders no learner means to hand in: tools' caches, virtual environments, version control.
-SKIPPED_FOLDERS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git", ".hg", ".svn", ".venv", "venv", "env",
-                   "node_modules", "site-packages", ".tox", ".mypy_cache", ".pytest_cache"}
+SKIPPED_FOLDERS = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git", ".hg", ".svn", ".venv", "venv",
+                   "env", "node_modules", "site-packages", ".tox", ".mypy_cache", ".pytest_cache"}
 PROJECT_WORDS = {"solutions": SOLUTIONS, "exercises": EXERCISES}
 
 
@@ -218,7 +218,8 @@ def extract_zip(path: Path, into: Path) -> Path:
             if parts is None:
                 continue
             ratio = member.file_size / max(member.compress_size, 1)
-            if member.file_size > MAX_FILE_BYTES * 8 or (member.file_size > 1024 * 1024 and ratio > MAX_RATIO):
+            if (member.file_size > MAX_FILE_BYTES * 8
+                    or (member.file_size > 1024 * 1024 and ratio > MAX_RATIO)):
                 raise DiscoveryError(f"{name}: {member.filename} unpacks to {member.file_size} bytes from "
                                      f"{member.compress_size}: refused as a zip bomb")
             plan.append((member, parts))
@@ -325,7 +326,8 @@ def learners(folder: Path, unpack_into: Optional[Path] = None) -> Tuple[List[Ent
         else:
             listed = ", ".join(i.path.name for i in items)
             for item in items:
-                passed_over.append((item.path.name, f"the learner {name} has several entries ({listed}): keep one"))
+                passed_over.append((item.path.name,
+                                    f"the learner {name} has several entries ({listed}): keep one"))
     return kept, passed_over
 
 

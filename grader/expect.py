@@ -32,7 +32,8 @@ def number_close(got, expected: float, scale: float = 0.0, rel: float = REL) -> 
     return abs(got - expected) <= rel * max(abs(expected), scale, 1e-300) + 1e-300
 
 
-def vector_close(got, expected: Sequence[float], scales: Optional[Sequence[float]] = None, rel: float = REL) -> bool:
+def vector_close(got, expected: Sequence[float], scales: Optional[Sequence[float]] = None,
+                 rel: float = REL) -> bool:
     if not isinstance(got, list) or len(got) != len(expected):
         return False
     scales = scales or [0.0] * len(expected)

@@ -27,7 +27,8 @@ def versions() -> Dict[str, str]:
     """The versions a grade depends on: derandomized inputs change with Hypothesis."""
     import hypothesis
     import pytest
-    return {"python": platform.python_version(), "hypothesis": hypothesis.__version__, "pytest": pytest.__version__}
+    return {"python": platform.python_version(), "hypothesis": hypothesis.__version__,
+            "pytest": pytest.__version__}
 
 
 def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process: Optional[bool] = False,

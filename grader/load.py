@@ -385,8 +385,8 @@ def _file_notes(module: defs.Module, shown: str, places) -> List[str]:
                          message=first.message))
     if module.skipped and places is None:
         # Loops first: an endless training loop is the statement a learner most needs to hear about.
-        loops_first = sorted(module.skipped, key=lambda item: (not item[1].lstrip().startswith(("while", "for")),
-                                                               item[0]))
+        loops_first = sorted(module.skipped,
+                             key=lambda item: (not item[1].lstrip().startswith(("while", "for")), item[0]))
         shown_first = loops_first[:MAX_LISTED]
         listed = ", ".join(say("load.statement", line=line, code=code) for line, code in shown_first)
         more = len(module.skipped) - MAX_LISTED

@@ -257,7 +257,8 @@ class SandboxTarget(Target):
         if self._experiment_left <= 0:
             raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
                 "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
-        calls = [{"fn": {"exercise": name, "isolate": False, "checks_a_run": True}, "args": list(args), "seed": seed}
+        calls = [{"fn": {"exercise": name, "isolate": False, "checks_a_run": True},
+                  "args": list(args), "seed": seed}
                  for args in arglists]
         try:
             replies = self.worker.call_many(calls, min(CALL_LIMIT, self._experiment_left))

@@ -18,4 +18,5 @@ def run_grader(*args, env=None, timeout=600, cwd=ROOT):
 def lost_points(run):
     """{line name: points lost} for a graded Run."""
     from grader.score import score_lines
-    return {l.name: round(l.max_points - l.points, 4) for l in score_lines(run.records) if l.points < l.max_points}
+    return {line.name: round(line.max_points - line.points, 4)
+            for line in score_lines(run.records) if line.points < line.max_points}

@@ -102,7 +102,8 @@ def test_a_syntax_error_names_file_and_line_and_still_writes_results(write_submi
 def test_a_missing_function_is_named_with_its_near_miss(write_submission):
     source = reference_source().replace("def subtract(", "def substract(").replace(
         "def scalar_multiply(", "def scalar_mulitply(")
-    source = source.replace("subtract(v, w))", "substract(v, w))").replace("scalar_multiply(1 / n", "scalar_mulitply(1 / n")
+    source = source.replace("subtract(v, w))", "substract(v, w))").replace(
+        "scalar_multiply(1 / n", "scalar_mulitply(1 / n")
     source = source.replace("step = scalar_multiply(", "step = scalar_mulitply(")
     result = run_grader(write_submission(source))
     assert result.returncode == 1

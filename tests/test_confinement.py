@@ -31,7 +31,8 @@ PROBES = r'''
 import errno, os, signal, socket, sys, time
 
 def _error(exc):
-    return f"{type(exc).__name__}: {errno.errorcode.get(exc.errno, exc.errno) if isinstance(exc, OSError) else exc}"
+    detail = errno.errorcode.get(exc.errno, exc.errno) if isinstance(exc, OSError) else exc
+    return f"{type(exc).__name__}: {detail}"
 
 def read(path):
     try:
@@ -295,7 +296,8 @@ def learner_processes(worker):
         if not entry.isdigit():
             continue
         try:
-            fields = dict(line.split(":", 1) for line in Path(f"/proc/{entry}/status").read_text().splitlines())
+            status = Path(f"/proc/{entry}/status").read_text()
+            fields = dict(line.split(":", 1) for line in status.splitlines())
         except (OSError, ValueError):
             continue
         pid, chain = int(entry), []
@@ -506,7 +508,8 @@ def test_the_grader_grades_in_full_with_and_without_namespaces_and_says_which(mo
     assert result.returncode == 0, result.stdout + result.stderr
     isolation = next(line for line in result.stdout.splitlines() if line.startswith("Isolation: "))
     if mode == "namespaces":
-        assert isolation.startswith("Isolation: namespaces: user, mount, PID, network, IPC, UTS, cgroup; "), isolation
+        assert isolation.startswith("Isolation: namespaces: user, mount, PID, network, IPC, UTS, cgroup; "), \
+            isolation
         assert "scratch: a 16 MiB tmpfs" in isolation and "processes=32" in isolation, isolation
     else:
         assert isolation.startswith("Isolation: namespaces: off (GRADER_NAMESPACES=off); "), isolation

@@ -28,7 +28,8 @@ def test_the_reference_fits_the_noisy_line_for_every_seed(reference, name, seed)
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_reference_descends_to_the_origin_for_every_seed(reference, seed):
-    result = experiments.descend_sum_of_squares(reference, **experiments.arguments("descend_sum_of_squares", seed))
+    kwargs = experiments.arguments("descend_sum_of_squares", seed)
+    result = experiments.descend_sum_of_squares(reference, **kwargs)
     assert math.dist(result["theta"], [0, 0, 0]) < 0.001
 
 

@@ -16,7 +16,8 @@ def test_a_dependency_bug_costs_only_its_own_points_and_is_pointed_out(write_sub
 
 def test_no_note_when_the_learners_dependency_does_not_change_the_answer(write_submission):
     # A reversed subtract squares to the same squared_distance: nothing to point out there.
-    run = grade(str(write_submission(submission_source(next(m for m in MUTANTS if m.id == "subtract-reversed")))))
+    reversed_subtract = next(m for m in MUTANTS if m.id == "subtract-reversed")
+    run = grade(str(write_submission(submission_source(reversed_subtract))))
     assert not any(r.note for r in run.records if r.function == "squared_distance")
 
 

@@ -83,8 +83,8 @@ def test_watch_grades_again_when_the_file_is_saved(tmp_path):
     path = tmp_path / "work.py"
     broken = next(m for m in MUTANTS if m.id == "dot-adds")
     path.write_text(reference_source() + "\n" + broken.source)
-    process = subprocess.Popen([sys.executable, "-m", "grader", str(path), "--watch", "--only", "dot"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "grader", str(path), "--watch", "--only", "dot"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         first = read_until(process, text.say("report.watching", target=path))
         assert "✗ dot" in first

@@ -1,4 +1,5 @@
-"""The suite's strength, proven: every mutant in the bank loses points on its own function, and on no other."""
+"""The suite's strength, proven: every mutant in the bank loses points on its own function, and on no
+other."""
 import re
 
 import pytest

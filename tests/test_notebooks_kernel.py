@@ -16,7 +16,8 @@ NotebookClient = pytest.importorskip("nbclient").NotebookClient
 
 
 def execute(nb, folder):
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}})
     client.execute()
     return nb
 
@@ -78,7 +79,8 @@ def test_the_answer_keys_fits_land_on_the_line_and_are_plotted_inline(answer_key
     assert "distance" in outputs["descend_sum_of_squares"]
     for name in ("fit_batch", "fit_minibatch", "fit_sgd"):
         assert len(outputs[name].strip().splitlines()) == 1, outputs[name]  # one compact line, then the plot
-        slope, intercept = map(float, re.search(r"slope ([-\d.]+), intercept ([-\d.]+)", outputs[name]).groups())
+        found = re.search(r"slope ([-\d.]+), intercept ([-\d.]+)", outputs[name])
+        slope, intercept = map(float, found.groups())
         assert abs(slope - 40) < 0.1 and abs(intercept - 5) < 0.1, outputs[name]
 
 
@@ -94,7 +96,8 @@ def test_the_learner_notebook_runs_cleanly_and_a_filled_in_function_goes_green(t
     path = tmp_path / "kata.ipynb"
     notebook.write(path)  # as a learner gets it
     nb = nbformat.read(str(path), as_version=4)
-    replace_function(nb, "add", "def add(v, w):\n    assert len(v) == len(w)\n    return [a + b for a, b in zip(v, w)]")
+    replace_function(nb, "add", "def add(v, w):\n    assert len(v) == len(w)\n"
+                                "    return [a + b for a, b in zip(v, w)]")
     subtract_mistake = next(m for m in MUTANTS if m.id == "subtract-reversed")
     replace_function(nb, "subtract", subtract_mistake.source)
     nb = execute(nb, tmp_path)

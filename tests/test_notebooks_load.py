@@ -20,7 +20,8 @@ def notebook_with_scratch_cells(path):
         nbformat.v4.new_code_cell("%%bash\necho hi"),
         nbformat.v4.new_code_cell("this is not python("),
         nbformat.v4.new_code_cell("STEP = 0.01\nUNUSED = compute_forever()\n"
-                                  "def descend(v):\n    return gradient_step(v, sum_of_squares_gradient(v), -STEP)"),
+                                  "def descend(v):\n"
+                                  "    return gradient_step(v, sum_of_squares_gradient(v), -STEP)"),
     ]
     nbformat.validate(nb)
     nbformat.write(nb, str(path))

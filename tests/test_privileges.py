@@ -48,8 +48,8 @@ def _venv(base):
     made = subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], capture_output=True, text=True)
     if made.returncode != 0:
         pytest.skip(f"the system Python cannot make a venv: {made.stderr.strip()[:200]}")
-    installed = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-e", str(ROOT)], capture_output=True,
-                               text=True, timeout=600)
+    installed = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-e", str(ROOT)],
+                               capture_output=True, text=True, timeout=600)
     assert installed.returncode == 0, installed.stderr[-2000:]
     yield venv / "bin" / "python"
 
@@ -73,7 +73,8 @@ def test_the_worker_runs_as_an_unprivileged_user_and_grades_in_full(system_venv,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     if mode == "namespaces" and "namespaces: unavailable" in result.stdout:
-        pytest.skip("no namespaces here: " + result.stdout.split("namespaces: unavailable", 1)[1].split(";")[0])
+        why = result.stdout.split("namespaces: unavailable", 1)[1].split(";")[0]
+        pytest.skip("no namespaces here: " + why)
     assert IDENTITY[mode] in result.stdout and "100/100" in result.stdout, result.stdout
 
 
@@ -83,7 +84,8 @@ def test_submission_code_sees_the_unprivileged_uid(system_venv, tmp_path, mode):
     code = ("from grader.load import load_submission\nfrom grader.target import SandboxTarget\n"
             f"t = SandboxTarget(load_submission({str(path)!r}))\n"
             "print(t.call('add', [[123.0], [1.0]], True, 0)['value'], t.isolation[0])\nt.close()\n")
-    result = subprocess.run([str(system_venv), "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([str(system_venv), "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
     if mode == "namespaces" and "namespaces: unavailable" in result.stdout:
         pytest.skip("no namespaces here")
     assert result.stdout.split(" ", 1)[0] == ("[1000.0]" if mode == "namespaces" else "[65534.0]"), result

@@ -24,7 +24,8 @@ def describe(function) -> str:
 
 def fresh(snippet: str) -> str:
     """What `snippet` prints when run in a new interpreter."""
-    result = subprocess.run([sys.executable, "-c", snippet], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-c", snippet], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -46,7 +47,8 @@ def test_any_sequence_of_grades_gives_the_records_each_gives_fresh(tmp_path):
     for kwargs, mine in zip(sequence, got):
         alone = fresh("import dataclasses, json; from grader.grading import grade; "
                       f"run = grade({str(path)!r}, in_process=True, **{kwargs!r}); "
-                      "print(json.dumps([dataclasses.asdict(r) for r in run.records], sort_keys=True, default=repr))")
+                      "print(json.dumps([dataclasses.asdict(r) for r in run.records], "
+                      "sort_keys=True, default=repr))")
         assert mine == alone, kwargs
     assert got[0] == got[3] and got[0] != got[2]  # the seed matters, and only for its own run
 

@@ -25,7 +25,8 @@ def kata_tests():
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 graded = None
                 for decorator in node.decorator_list:
-                    if isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "pytest.mark.grades":
+                    if (isinstance(decorator, ast.Call)
+                            and ast.unparse(decorator.func) == "pytest.mark.grades"):
                         graded = decorator.args[0].value
                 found[node.name] = graded
     return found
@@ -238,7 +239,8 @@ def test_stubs_state_the_contract_points_the_tests_check():
 def test_say_fills_in_fields_and_formats_numbers(monkeypatch):
     monkeypatch.delenv("KATA_LANG", raising=False)
     assert text.say("report.next_implement", function="dot") == "Next: implement `dot`."
-    assert "40.0000" in text.say("notebook.fit_result", slope=40, intercept=5, best_slope=40, best_intercept=5)
+    assert "40.0000" in text.say("notebook.fit_result", slope=40, intercept=5,
+                                 best_slope=40, best_intercept=5)
     assert text.say("report.next_fix", function="dot", unused="ignored") == "Next: fix `dot`."
 
 

@@ -49,7 +49,8 @@ ALLOWED = {
     ("grader/platforms/classroom.py", None): "building the Classroom starter: instructors",
     ("grader/pristine.py", None): "building artifacts from committed stubs: instructors",
     ("grader/recording.py", None): "the reference's recording on disk: developers",
-    ("grader/discover.py", ": "): "why an uploaded zip was refused: the gradebook's reason column, instructors",
+    ("grader/discover.py", ": "):
+        "why an uploaded zip was refused: the gradebook's reason column, instructors",
     ("grader/discover.py", "a .zip: "): "why a class's entry was passed over: instructors",
     ("grader/cli.py", "python -m grader"): "command-line errors, after argparse's own",
     ("grader/cli.py", " is not a folder"): "merge: instructors",

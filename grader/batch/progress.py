@@ -22,7 +22,8 @@ class Progress:
         width = 30
         filled = int(width * self.done / self.total) if self.total else width
         eta = f"~{left:.0f} s left" if graded and self.done < self.total else ""
-        line = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} graded, {elapsed:.0f} s {eta}"
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] "
+                f"{self.done}/{self.total} graded, {elapsed:.0f} s {eta}")
         if self.tty:
             self.stream.write("\r" + line.ljust(78))
         elif self.done == self.total or graded % 10 == 0:

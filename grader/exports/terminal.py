@@ -26,7 +26,8 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.on else text
 
 
-def render(run: Run, stream: TextIO = sys.stdout, verbose: bool = False, config: Optional[Config] = None) -> str:
+def render(run: Run, stream: TextIO = sys.stdout, verbose: bool = False,
+           config: Optional[Config] = None) -> str:
     style = _Style(stream)
     out: List[str] = []
     versions = run.versions

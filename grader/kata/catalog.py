@@ -53,12 +53,13 @@ EXERCISES: Tuple[Exercise, ...] = (
 
 EXPERIMENTS: Tuple[Experiment, ...] = (
     Experiment("descend_sum_of_squares", 3,
-               ("sum_of_squares_gradient", "gradient_step", "add", "scalar_multiply", "distance", "squared_distance",
-                "subtract", "sum_of_squares", "dot")),
+               ("sum_of_squares_gradient", "gradient_step", "add", "scalar_multiply", "distance",
+                "squared_distance", "subtract", "sum_of_squares", "dot")),
     Experiment("fit_batch", 3,
                ("linear_gradient", "vector_mean", "vector_sum", "scalar_multiply", "add", "gradient_step")),
     Experiment("fit_minibatch", 3,
-               ("minibatches", "linear_gradient", "vector_mean", "vector_sum", "scalar_multiply", "add", "gradient_step")),
+               ("minibatches", "linear_gradient", "vector_mean", "vector_sum", "scalar_multiply", "add",
+                "gradient_step")),
     Experiment("fit_sgd", 3,
                ("linear_gradient", "gradient_step", "add", "scalar_multiply")),
 )

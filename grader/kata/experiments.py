@@ -58,7 +58,8 @@ def least_squares(data: Sequence[Tuple[float, float]]) -> List[float]:
     n = len(data)
     mean_x = math.fsum(x for x, _ in data) / n
     mean_y = math.fsum(y for _, y in data) / n
-    slope = math.fsum((x - mean_x) * (y - mean_y) for x, y in data) / math.fsum((x - mean_x) ** 2 for x, _ in data)
+    slope = (math.fsum((x - mean_x) * (y - mean_y) for x, y in data)
+             / math.fsum((x - mean_x) ** 2 for x, _ in data))
     return [slope, mean_y - slope * mean_x]
 
 

@@ -1,4 +1,5 @@
-"""The learner notebook and the instructor's answer key, built with nbformat; and the helpers their cells call.
+"""The learner notebook and the instructor's answer key, built with nbformat; and the helpers their
+cells call.
 
     python -m grader notebook [--solutions] [--out PATH]
 

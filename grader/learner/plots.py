@@ -61,7 +61,7 @@ def figure(name: str, trace: List, seed: int, reference: Optional[List] = None):
             left.plot(epochs, [t[0] for t in run], style, label=f"{say('report.plot.slope')} ({who})")
             left.plot(epochs, [t[1] for t in run], style, label=f"{say('report.plot.intercept')} ({who})")
             loss = [experiments.mean_squared_error(kwargs["data"], t) for t in run]
-        right.plot(epochs, [max(l, 1e-12) for l in loss], style, label=who)
+        right.plot(epochs, [max(value, 1e-12) for value in loss], style, label=who)
     left.set_title(say("report.plot.parameters"))
     left.set_xlabel(say("report.plot.epoch"))
     left.legend(fontsize=7)

@@ -31,8 +31,8 @@ from .replay import replayed
 from .session import SESSION, KataSession
 from .wording import reword
 
-__all__ = ["KataPlugin", "KataSession", "SESSION", "pytest_addoption", "pytest_configure", "pytest_unconfigure",
-           "pytest_collection_modifyitems", "pytest_runtest_call", "pytest_pyfunc_call",
+__all__ = ["KataPlugin", "KataSession", "SESSION", "pytest_addoption", "pytest_configure",
+           "pytest_unconfigure", "pytest_collection_modifyitems", "pytest_runtest_call", "pytest_pyfunc_call",
            "pytest_runtest_makereport", "impl", "run_experiment"]
 
 
@@ -46,7 +46,8 @@ class KataPlugin:
 def pytest_addoption(parser):
     group = parser.getgroup("kata", "gradient-descent kata")
     group.addoption("--target", default="solutions",
-                    help="what to test: solutions, exercises, a .py file, a folder like exercises/, or a notebook")
+                    help="what to test: solutions, exercises, a .py file, a folder like exercises/, "
+                         "or a notebook")
     group.addoption("--in-process", action="store_true", default=None,
                     help="import the target into the test process (fast; only for code you trust)")
     group.addoption("--sandbox", dest="in_process", action="store_false",
@@ -58,8 +59,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "grades(*names): the exercise functions this test grades")
     config.addinivalue_line("markers", "experiment(name): a convergence experiment from grader.kata.catalog")
-    config.addinivalue_line("markers", "law: a property a trivial function can satisfy; it scores only beside "
-                                       "a passed value test of the same function (grader/score.py)")
+    config.addinivalue_line("markers", "law: a property a trivial function can satisfy; it scores only "
+                                       "beside a passed value test of the same function (grader/score.py)")
     given = [p for p in config.pluginmanager.get_plugins() if isinstance(p, KataPlugin)]
     config.stash[SESSION] = given[0].session if given else KataSession(
         config.getoption("--target"), config.getoption("--in-process"), config.getoption("--kata-seed"))
@@ -121,7 +122,8 @@ def impl(request) -> Impl:
 
 @pytest.fixture
 def run_experiment(request):
-    """run_experiment(name) -> (result, kwargs): run a convergence experiment with the target's own functions."""
+    """run_experiment(name) -> (result, kwargs): run a convergence experiment with the target's own
+    functions."""
     session = request.config.stash[SESSION]
 
     def run(name: str):

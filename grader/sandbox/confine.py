@@ -87,7 +87,8 @@ def read_set() -> ReadSet:
     grader or of the solutions stays unreadable.
     """
     stdlib = Path(os.path.dirname(os.__file__)).resolve()
-    site_dirs = {Path(p).resolve() for p in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(p)}
+    site_dirs = {Path(p).resolve() for p in site.getsitepackages() + [site.getusersitepackages()]
+                 if os.path.isdir(p)}
     site_dirs |= {Path(p).resolve() for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)}
     roots: List[Path] = [stdlib, *sorted(site_dirs)]
     hidden: List[Path] = []
@@ -151,7 +152,8 @@ def apply_landlock(scratch: Path, read_roots: Iterable[Path]) -> Optional[str]:
     if ruleset < 0:
         return None
     read = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
-    rules = [(p, read) for p in read_roots] + [(scratch, handled), (Path("/dev/null"), _FS_READ_FILE | _FS_WRITE_FILE)]
+    rules = ([(p, read) for p in read_roots]
+             + [(scratch, handled), (Path("/dev/null"), _FS_READ_FILE | _FS_WRITE_FILE)])
     for path, access in rules:
         try:
             fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -162,7 +164,8 @@ def apply_landlock(scratch: Path, read_roots: Iterable[Path]) -> Optional[str]:
         rule = _PathBeneathAttr(access & handled, fd)
         _libc.syscall(_SYS_ADD_RULE, ruleset, 1, ctypes.byref(rule), 0)
         os.close(fd)
-    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or _libc.syscall(_SYS_RESTRICT_SELF, ruleset, 0) != 0:
+    if (_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+            or _libc.syscall(_SYS_RESTRICT_SELF, ruleset, 0) != 0):
         os.close(ruleset)
         return None
     os.close(ruleset)
@@ -214,7 +217,8 @@ def drop_capabilities() -> Optional[str]:
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
     class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
 
     header = Header(0x20080522, 0)
     data = (Data * 2)()

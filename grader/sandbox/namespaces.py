@@ -54,7 +54,8 @@ from . import confine
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x00020000, 0x02000000, 0x04000000
 CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x10000000, 0x20000000, 0x40000000
-FLAGS = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
+FLAGS = (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+         | CLONE_NEWCGROUP)
 DESCRIPTION = "namespaces: user, mount, PID, network, IPC, UTS, cgroup"
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -267,7 +268,8 @@ def _become_confined(scratch: Path, roots: List[Path], hidden: List[Path], quota
     quota = f"{quota_bytes // 1024 ** 2} MiB" if quota_bytes % 1024 ** 2 == 0 else f"{quota_bytes} bytes"
     listed = ", ".join(str(r) for r in roots if str(r) in confine.SYSTEM_ROOTS)
     return [DESCRIPTION,
-            f"files: a private read-only root holding only the Python runtime and {listed}; scratch: a {quota} tmpfs",
+            f"files: a private read-only root holding only the Python runtime and {listed}; "
+            f"scratch: a {quota} tmpfs",
             "network: none (no interfaces); processes: only its own visible",
             f"uid {INSIDE_UID} in its user namespace ({outside}), no capabilities"]
 

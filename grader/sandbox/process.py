@@ -146,8 +146,9 @@ class Worker:
         code = (f"import sys; sys.path.insert(0, {str(GRADER_ROOT)!r}); "
                 f"from grader.sandbox.worker import main; main({to_worker_r}, {from_worker_w})")
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.scratch), "TMPDIR": str(self.scratch),
-               "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
-               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+               "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+               "PYTHONNOUSERSITE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1"}
         # GRADER_WORKER_STDERR=FILE keeps the worker's own stderr, for debugging the grader.
         debug = os.environ.get("GRADER_WORKER_STDERR")
         stderr = open(debug, "ab") if debug else subprocess.DEVNULL
@@ -166,7 +167,8 @@ class Worker:
         limits = dict(self.limits, cpu_seconds=self.cpu_seconds)
         limits["processes"] = _process_count(uid if uid is not None else os.geteuid()) + PROCESS_HEADROOM
         self.channel.send({"op": "start", "scratch": str(self.scratch), "kind": self.kind, "uid": uid,
-                           "limits": limits, "limit_labels": {"processes": f"{PROCESS_HEADROOM} more than running"},
+                           "limits": limits,
+                           "limit_labels": {"processes": f"{PROCESS_HEADROOM} more than running"},
                            "landlock": self.landlock, "functions": self.functions,
                            "grader_root": str(GRADER_ROOT), "namespaces": namespaces_wanted(),
                            "namespace_processes": NAMESPACE_PROCESSES, "quota_bytes": SCRATCH_BYTES})
@@ -204,7 +206,8 @@ class Worker:
         missing = [layer for layer in self.required if layer not in reply.get("layers", [])]
         if missing:
             self.close()
-            raise IsolationMissing(f"refusing to grade: {', '.join(missing)} required (--require or GRADER_REQUIRE) "
+            raise IsolationMissing(f"refusing to grade: {', '.join(missing)} required "
+                                   f"(--require or GRADER_REQUIRE) "
                                    f"but not in force here. Isolation: {'; '.join(self.isolation)}")
         self.load_notes = [n for n in reply.get("notes") or [] if isinstance(n, dict)]  # what loading skipped
 

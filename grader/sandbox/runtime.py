@@ -240,7 +240,8 @@ def invoke(function: Callable, args: List, seed: int, answer_if_changed: bool = 
         return reply
     finally:
         sys.stdout, sys.stderr = saved
-    mutated = [i for i, (arg, old) in enumerate(zip(args, before)) if old is not None and _snapshot(arg) != old]
+    mutated = [i for i, (arg, old) in enumerate(zip(args, before))
+               if old is not None and _snapshot(arg) != old]
     if mutated and not answer_if_changed:
         # A call that changed its arguments delivers no answer. The trusted side cannot verify a
         # claim that nothing changed (a submission that took the worker over could forge it), so it

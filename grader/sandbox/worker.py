@@ -42,14 +42,16 @@ def confine_self(start: dict, scratch: Path):
             dropped = confine.drop_privileges(uid, uid) if uid is not None else confine.drop_capabilities()
             if dropped:
                 in_force.append(dropped)
-        in_force.append("scratch: no size bound; network: UDP open; other processes visible (without namespaces)")
+        in_force.append("scratch: no size bound; network: UDP open; "
+                        "other processes visible (without namespaces)")
     if not start.get("landlock", True):
         in_force.append("Landlock: off")
     else:
         landlocked = confine.apply_landlock(scratch, landlock_roots + ([Path("/proc")] if namespaced else []))
         if landlocked:
             layers.append("landlock")
-        in_force.append(landlocked or "Landlock: unavailable (needs Linux 5.13 or later with Landlock enabled)")
+        in_force.append(landlocked
+                        or "Landlock: unavailable (needs Linux 5.13 or later with Landlock enabled)")
     return in_force, layers
 
 
@@ -86,7 +88,8 @@ def main(read_fd: int, write_fd: int) -> None:
                             "message": f"name '{name}' is not defined"}
                 keep = name if fn.get("isolate") else None
                 with runtime.isolated(state["loaded"], keep, state["stand_ins"]):
-                    reply = runtime.invoke(function, args, seed, answer_if_changed=bool(fn.get("checks_a_run")))
+                    reply = runtime.invoke(function, args, seed,
+                                           answer_if_changed=bool(fn.get("checks_a_run")))
         finally:
             if message.get("top"):
                 channel.forget_exports()

@@ -95,7 +95,8 @@ def _lookup(key: str, lang: str) -> tuple[str, Path]:
         if found is not None:
             return found
     concern = key.split(".", 1)[0]
-    files = " or ".join(_relative(TEXT_DIR / c / f"{concern}.toml") for c in dict.fromkeys((lang, DEFAULT_LANGUAGE)))
+    files = " or ".join(_relative(TEXT_DIR / c / f"{concern}.toml")
+                        for c in dict.fromkeys((lang, DEFAULT_LANGUAGE)))
     inside = sorted(k for k in _table(DEFAULT_LANGUAGE) if k.startswith(key + "."))
     if inside:
         listed = ", ".join(inside[:6]) + (", ..." if len(inside) > 6 else "")
@@ -116,7 +117,8 @@ def say(key: str, /, **values) -> str:
         raise TextKeyError(f"the text {key!r} in {_relative(path)} needs the field {error.args[0]!r} "
                            f"(given: {', '.join(sorted(values)) or 'none'})") from None
     except (IndexError, ValueError) as error:
-        raise TextKeyError(f"the text {key!r} in {_relative(path)} is not a valid template: {error}") from None
+        raise TextKeyError(f"the text {key!r} in {_relative(path)} "
+                           f"is not a valid template: {error}") from None
 
 
 def hints(function: str) -> list[str]:
