@@ -86,18 +86,30 @@ MUTANTS: Tuple[Mutant, ...] = (
        "def partial_difference_quotient(f, v, i, h):\n    w = [x + (h if j == i + 1 else 0) for j, x in enumerate(v)]\n    return (f(w) - f(v)) / h"),
     _m("partial-in-place", "partial_difference_quotient",
        "def partial_difference_quotient(f, v, i, h):\n    before = f(v)\n    v[i] += h\n    return (f(v) - before) / h"),
+    # np.array(v) of ints is an int array: w[i] += h then leaves w[i] as it was (h < 1).
+    _m("partial-numpy-int-array", "partial_difference_quotient",
+       "import numpy as np\ndef partial_difference_quotient(f, v, i, h):\n    w = np.array(v)\n"
+       "    w[i] += h\n    return (f(list(w)) - f(v)) / h"),
     _m("estimate_gradient-ignores-h", "estimate_gradient",
        "def estimate_gradient(f, v, h=0.0001):\n    return [partial_difference_quotient(f, v, i, 0.0001) for i in range(len(v))]"),
     _m("estimate_gradient-skips-last", "estimate_gradient",
        "def estimate_gradient(f, v, h=0.0001):\n    return [partial_difference_quotient(f, v, i, h) for i in range(len(v) - 1)]"),
     _m("estimate_gradient-wrong-default", "estimate_gradient",
        "def estimate_gradient(f, v, h=0.1):\n    return [partial_difference_quotient(f, v, i, h) for i in range(len(v))]"),
+    # np.zeros_like(v) of an int v is an int array: every estimate stored in it is truncated.
+    _m("estimate_gradient-zeros-like-int", "estimate_gradient",
+       "import numpy as np\ndef estimate_gradient(f, v, h=0.0001):\n    gradient = np.zeros_like(v)\n"
+       "    for i in range(len(v)):\n        gradient[i] = partial_difference_quotient(f, v, i, h)\n"
+       "    return gradient"),
     _m("gradient_step-subtracts", "gradient_step",
        "def gradient_step(v, gradient, step_size):\n    return [x - step_size * g for x, g in zip(v, gradient)]"),
     _m("gradient_step-forgets-v", "gradient_step",
        "def gradient_step(v, gradient, step_size):\n    return scalar_multiply(step_size, gradient)"),
     _m("gradient_step-in-place", "gradient_step",
        "def gradient_step(v, gradient, step_size):\n    for i in range(len(v)):\n        v[i] += step_size * gradient[i]\n    return v"),
+    _m("gradient_step-zeros-like-int", "gradient_step",
+       "import numpy as np\ndef gradient_step(v, gradient, step_size):\n    new_v = np.zeros_like(v)\n"
+       "    for i in range(len(v)):\n        new_v[i] = v[i] + step_size * gradient[i]\n    return new_v"),
     _m("sum_of_squares_gradient-no-factor-2", "sum_of_squares_gradient",
        "def sum_of_squares_gradient(v):\n    return list(v)"),
     _m("sum_of_squares_gradient-squares", "sum_of_squares_gradient",
@@ -108,6 +120,10 @@ MUTANTS: Tuple[Mutant, ...] = (
        "def linear_gradient(x, y, theta):\n    slope, intercept = theta\n    error = y - (slope * x + intercept)\n    return [2 * error * x, 2 * error]"),
     _m("linear_gradient-swapped", "linear_gradient",
        "def linear_gradient(x, y, theta):\n    slope, intercept = theta\n    error = slope * x + intercept - y\n    return [2 * error, 2 * error * x]"),
+    _m("linear_gradient-zeros-like-int", "linear_gradient",
+       "import numpy as np\ndef linear_gradient(x, y, theta):\n    slope, intercept = theta\n"
+       "    error = slope * x + intercept - y\n    gradient = np.zeros_like(theta)\n"
+       "    gradient[0] = 2 * error * x\n    gradient[1] = 2 * error\n    return gradient"),
     _m("minibatches-drops-last", "minibatches",
        "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n    starts = list(range(0, len(dataset) - batch_size + 1, batch_size))\n    if shuffle:\n        random.shuffle(starts)\n    for s in starts:\n        yield dataset[s:s + batch_size]"),
     _m("minibatches-never-shuffles", "minibatches",
