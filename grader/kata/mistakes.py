@@ -33,17 +33,23 @@ MUTANTS: Tuple[Mutant, ...] = (
     _m("add-no-length-check", "add",
        "def add(v, w):\n    return [a + b for a, b in zip(v, w)]"),
     _m("add-in-place", "add",
-       "def add(v, w):\n    assert len(v) == len(w)\n    for i in range(len(v)):\n        v[i] += w[i]\n    return v"),
+       "def add(v, w):\n    assert len(v) == len(w)\n    for i in range(len(v)):\n        v[i] += w[i]\n"
+       "    return v"),
     _m("subtract-reversed", "subtract",
        "def subtract(v, w):\n    assert len(v) == len(w)\n    return [b - a for a, b in zip(v, w)]"),
     _m("subtract-no-length-check", "subtract",
        "def subtract(v, w):\n    return [a - b for a, b in zip(v, w)]"),
     _m("vector_sum-skips-first", "vector_sum",
-       "def vector_sum(vectors):\n    assert vectors\n    n = len(vectors[0])\n    assert all(len(v) == n for v in vectors)\n    total = [0] * n\n    for v in vectors[1:]:\n        total = [t + x for t, x in zip(total, v)]\n    return total"),
+       "def vector_sum(vectors):\n    assert vectors\n    n = len(vectors[0])\n"
+       "    assert all(len(v) == n for v in vectors)\n    total = [0] * n\n    for v in vectors[1:]:\n"
+       "        total = [t + x for t, x in zip(total, v)]\n    return total"),
     _m("vector_sum-empty-ok", "vector_sum",
-       "def vector_sum(vectors):\n    if not vectors:\n        return []\n    n = len(vectors[0])\n    assert all(len(v) == n for v in vectors)\n    return [sum(v[i] for v in vectors) for i in range(n)]"),
+       "def vector_sum(vectors):\n    if not vectors:\n        return []\n    n = len(vectors[0])\n"
+       "    assert all(len(v) == n for v in vectors)\n"
+       "    return [sum(v[i] for v in vectors) for i in range(n)]"),
     _m("vector_sum-no-length-check", "vector_sum",
-       "def vector_sum(vectors):\n    assert vectors\n    return [sum(v[i] for v in vectors) for i in range(min(len(v) for v in vectors))]"),
+       "def vector_sum(vectors):\n    assert vectors\n"
+       "    return [sum(v[i] for v in vectors) for i in range(min(len(v) for v in vectors))]"),
     _m("scalar_multiply-adds", "scalar_multiply",
        "def scalar_multiply(c, v):\n    return [c + x for x in v]"),
     _m("scalar_multiply-in-place", "scalar_multiply",
@@ -51,7 +57,8 @@ MUTANTS: Tuple[Mutant, ...] = (
     _m("vector_mean-divides-by-length", "vector_mean",
        "def vector_mean(vectors):\n    return scalar_multiply(1 / len(vectors[0]), vector_sum(vectors))"),
     _m("vector_mean-n-minus-one", "vector_mean",
-       "def vector_mean(vectors):\n    return scalar_multiply(1 / max(len(vectors) - 1, 1), vector_sum(vectors))"),
+       "def vector_mean(vectors):\n"
+       "    return scalar_multiply(1 / max(len(vectors) - 1, 1), vector_sum(vectors))"),
     _m("dot-adds", "dot",
        "def dot(v, w):\n    assert len(v) == len(w)\n    return sum(a + b for a, b in zip(v, w))"),
     _m("dot-no-length-check", "dot",
@@ -81,32 +88,40 @@ MUTANTS: Tuple[Mutant, ...] = (
     _m("difference_quotient-no-division", "difference_quotient",
        "def difference_quotient(f, x, h):\n    return f(x + h) - f(x)"),
     _m("partial-moves-all", "partial_difference_quotient",
-       "def partial_difference_quotient(f, v, i, h):\n    w = [x + h for x in v]\n    return (f(w) - f(v)) / h"),
+       "def partial_difference_quotient(f, v, i, h):\n    w = [x + h for x in v]\n"
+       "    return (f(w) - f(v)) / h"),
     _m("partial-off-by-one", "partial_difference_quotient",
-       "def partial_difference_quotient(f, v, i, h):\n    w = [x + (h if j == i + 1 else 0) for j, x in enumerate(v)]\n    return (f(w) - f(v)) / h"),
+       "def partial_difference_quotient(f, v, i, h):\n"
+       "    w = [x + (h if j == i + 1 else 0) for j, x in enumerate(v)]\n    return (f(w) - f(v)) / h"),
     _m("partial-in-place", "partial_difference_quotient",
-       "def partial_difference_quotient(f, v, i, h):\n    before = f(v)\n    v[i] += h\n    return (f(v) - before) / h"),
+       "def partial_difference_quotient(f, v, i, h):\n    before = f(v)\n    v[i] += h\n"
+       "    return (f(v) - before) / h"),
     # np.array(v) of ints is an int array: w[i] += h then leaves w[i] as it was (h < 1).
     _m("partial-numpy-int-array", "partial_difference_quotient",
        "import numpy as np\ndef partial_difference_quotient(f, v, i, h):\n    w = np.array(v)\n"
        "    w[i] += h\n    return (f(list(w)) - f(v)) / h"),
     _m("estimate_gradient-ignores-h", "estimate_gradient",
-       "def estimate_gradient(f, v, h=0.0001):\n    return [partial_difference_quotient(f, v, i, 0.0001) for i in range(len(v))]"),
+       "def estimate_gradient(f, v, h=0.0001):\n"
+       "    return [partial_difference_quotient(f, v, i, 0.0001) for i in range(len(v))]"),
     _m("estimate_gradient-skips-last", "estimate_gradient",
-       "def estimate_gradient(f, v, h=0.0001):\n    return [partial_difference_quotient(f, v, i, h) for i in range(len(v) - 1)]"),
+       "def estimate_gradient(f, v, h=0.0001):\n"
+       "    return [partial_difference_quotient(f, v, i, h) for i in range(len(v) - 1)]"),
     _m("estimate_gradient-wrong-default", "estimate_gradient",
-       "def estimate_gradient(f, v, h=0.1):\n    return [partial_difference_quotient(f, v, i, h) for i in range(len(v))]"),
+       "def estimate_gradient(f, v, h=0.1):\n"
+       "    return [partial_difference_quotient(f, v, i, h) for i in range(len(v))]"),
     # np.zeros_like(v) of an int v is an int array: every estimate stored in it is truncated.
     _m("estimate_gradient-zeros-like-int", "estimate_gradient",
        "import numpy as np\ndef estimate_gradient(f, v, h=0.0001):\n    gradient = np.zeros_like(v)\n"
        "    for i in range(len(v)):\n        gradient[i] = partial_difference_quotient(f, v, i, h)\n"
        "    return gradient"),
     _m("gradient_step-subtracts", "gradient_step",
-       "def gradient_step(v, gradient, step_size):\n    return [x - step_size * g for x, g in zip(v, gradient)]"),
+       "def gradient_step(v, gradient, step_size):\n"
+       "    return [x - step_size * g for x, g in zip(v, gradient)]"),
     _m("gradient_step-forgets-v", "gradient_step",
        "def gradient_step(v, gradient, step_size):\n    return scalar_multiply(step_size, gradient)"),
     _m("gradient_step-in-place", "gradient_step",
-       "def gradient_step(v, gradient, step_size):\n    for i in range(len(v)):\n        v[i] += step_size * gradient[i]\n    return v"),
+       "def gradient_step(v, gradient, step_size):\n    for i in range(len(v)):\n"
+       "        v[i] += step_size * gradient[i]\n    return v"),
     _m("gradient_step-zeros-like-int", "gradient_step",
        "import numpy as np\ndef gradient_step(v, gradient, step_size):\n    new_v = np.zeros_like(v)\n"
        "    for i in range(len(v)):\n        new_v[i] = v[i] + step_size * gradient[i]\n    return new_v"),
@@ -115,27 +130,41 @@ MUTANTS: Tuple[Mutant, ...] = (
     _m("sum_of_squares_gradient-squares", "sum_of_squares_gradient",
        "def sum_of_squares_gradient(v):\n    return [x * x for x in v]"),
     _m("linear_gradient-no-factor-2", "linear_gradient",
-       "def linear_gradient(x, y, theta):\n    slope, intercept = theta\n    error = slope * x + intercept - y\n    return [error * x, error]"),
+       "def linear_gradient(x, y, theta):\n    slope, intercept = theta\n"
+       "    error = slope * x + intercept - y\n    return [error * x, error]"),
     _m("linear_gradient-sign", "linear_gradient",
-       "def linear_gradient(x, y, theta):\n    slope, intercept = theta\n    error = y - (slope * x + intercept)\n    return [2 * error * x, 2 * error]"),
+       "def linear_gradient(x, y, theta):\n    slope, intercept = theta\n"
+       "    error = y - (slope * x + intercept)\n    return [2 * error * x, 2 * error]"),
     _m("linear_gradient-swapped", "linear_gradient",
-       "def linear_gradient(x, y, theta):\n    slope, intercept = theta\n    error = slope * x + intercept - y\n    return [2 * error, 2 * error * x]"),
+       "def linear_gradient(x, y, theta):\n    slope, intercept = theta\n"
+       "    error = slope * x + intercept - y\n    return [2 * error, 2 * error * x]"),
     _m("linear_gradient-zeros-like-int", "linear_gradient",
        "import numpy as np\ndef linear_gradient(x, y, theta):\n    slope, intercept = theta\n"
        "    error = slope * x + intercept - y\n    gradient = np.zeros_like(theta)\n"
        "    gradient[0] = 2 * error * x\n    gradient[1] = 2 * error\n    return gradient"),
     _m("minibatches-drops-last", "minibatches",
-       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n    starts = list(range(0, len(dataset) - batch_size + 1, batch_size))\n    if shuffle:\n        random.shuffle(starts)\n    for s in starts:\n        yield dataset[s:s + batch_size]"),
+       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n"
+       "    starts = list(range(0, len(dataset) - batch_size + 1, batch_size))\n    if shuffle:\n"
+       "        random.shuffle(starts)\n    for s in starts:\n        yield dataset[s:s + batch_size]"),
     _m("minibatches-never-shuffles", "minibatches",
-       "def minibatches(dataset, batch_size, shuffle=True):\n    for s in range(0, len(dataset), batch_size):\n        yield dataset[s:s + batch_size]"),
+       "def minibatches(dataset, batch_size, shuffle=True):\n"
+       "    for s in range(0, len(dataset), batch_size):\n        yield dataset[s:s + batch_size]"),
     _m("minibatches-always-shuffles", "minibatches",
-       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n    starts = list(range(0, len(dataset), batch_size))\n    random.shuffle(starts)\n    for s in starts:\n        yield dataset[s:s + batch_size]"),
+       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n"
+       "    starts = list(range(0, len(dataset), batch_size))\n    random.shuffle(starts)\n"
+       "    for s in starts:\n        yield dataset[s:s + batch_size]"),
     _m("minibatches-shuffles-dataset", "minibatches",
-       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n    if shuffle:\n        random.shuffle(dataset)\n    for s in range(0, len(dataset), batch_size):\n        yield dataset[s:s + batch_size]"),
+       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n    if shuffle:\n"
+       "        random.shuffle(dataset)\n    for s in range(0, len(dataset), batch_size):\n"
+       "        yield dataset[s:s + batch_size]"),
     _m("minibatches-short-slices", "minibatches",
-       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n    starts = list(range(0, len(dataset), batch_size))\n    if shuffle:\n        random.shuffle(starts)\n    for s in starts:\n        yield dataset[s:s + batch_size - 1]"),
+       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n"
+       "    starts = list(range(0, len(dataset), batch_size))\n    if shuffle:\n"
+       "        random.shuffle(starts)\n    for s in starts:\n        yield dataset[s:s + batch_size - 1]"),
     _m("minibatches-overlapping", "minibatches",
-       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n    starts = list(range(0, len(dataset)))\n    if shuffle:\n        random.shuffle(starts)\n    for s in starts:\n        yield dataset[s:s + batch_size]"),
+       "import random\ndef minibatches(dataset, batch_size, shuffle=True):\n"
+       "    starts = list(range(0, len(dataset)))\n    if shuffle:\n        random.shuffle(starts)\n"
+       "    for s in starts:\n        yield dataset[s:s + batch_size]"),
 )
 
 

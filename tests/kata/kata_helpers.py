@@ -22,7 +22,8 @@ def between(low: float, high: float):
 
 
 def _floats(bound: float):
-    return st.floats(min_value=-bound, max_value=bound, allow_nan=False, allow_infinity=False).map(no_underflow)
+    finite = st.floats(min_value=-bound, max_value=bound, allow_nan=False, allow_infinity=False)
+    return finite.map(no_underflow)
 
 
 # Floats of everyday size, ints (the book's own examples use them), and wide magnitudes.
