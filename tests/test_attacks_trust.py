@@ -295,6 +295,8 @@ def scalar_multiply(c, v):
 
 # The same mistakes; the first call of either never returns: it keeps the pipes and is the worker
 # from then on, answering each request with the worker's own `serve` and "mutated" emptied.
+# (Code that writes its own replies can hide that it changed its private copies of the arguments,
+# but then it must compute every answer itself: the worker's `serve` gives none for such a call.)
 TAKE_OVER = '''
 import gc, json, os, struct
 
@@ -320,9 +322,12 @@ def _exactly(fd, size):
         data += chunk
     return data
 
+_taken = []
+
 def _finish(value):
-    if not HIDE:
+    if not HIDE or _taken:
         return value
+    _taken.append(True)
     channel = next(t for t in gc.get_objects() if type(t).__name__ == "Channel" and hasattr(t, "serve"))
     _send(channel.write_fd, {"op": "return", "value": list(value), "mutated": [], "printed": ""})
     while True:

@@ -20,8 +20,13 @@ scalars = st.one_of(between(-100, 100), ints, between(-1e4, 1e4))
 
 
 def quotient_scale(f_x, f_xh, h):
-    """How much rounding one evaluation order can differ from another by, for a forward quotient."""
-    return (abs(f_x) + abs(f_xh)) / h * 1e3
+    """How much rounding one evaluation order can differ from another by, for a forward quotient.
+
+    f is the test's own, so the learner's code gets the very values f(x) and f(x + h) the
+    expected quotient is made of: only its own subtraction and division round differently,
+    by a few ulps of |f| / h. REL (1e-9) of this scale allows about 4,500 of them, and no
+    more: a looser scale let an estimate off by 1% pass wherever |f| is large."""
+    return (abs(f_x) + abs(f_xh)) / h * 1e-3
 
 
 # --- difference_quotient ------------------------------------------------------------
