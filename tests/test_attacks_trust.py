@@ -684,18 +684,30 @@ def test_batch_names_cannot_collide_or_inject_formulas(tmp_path):
 
 # --- 7. the suite looks beyond where learners look -------------------------------------------
 
-@slow
-@pytest.mark.xfail(reason="strategies widened on branch trustb", strict=False)
-def test_an_implementation_right_only_on_small_inputs_loses_points(write_submission):
-    run = grade(str(write_submission(honest('''
+RIGHT_ONLY_ON_SMALL_INPUTS = {
+    "dot": '''
 def dot(v, w):
     if len(v) != len(w):
         raise ValueError("lengths differ")
     if len(v) > 6 or any(isinstance(x, int) and not isinstance(x, bool) for x in v):
         return 0.0
     return sum(a * b for a, b in zip(v, w))
-'''))))
-    assert lost_points(run).get("dot", 0) > 0
+''',
+    "estimate_gradient": '''
+def estimate_gradient(f, v, h=0.0001):
+    estimate = [(f([x + (h if j == i else 0) for j, x in enumerate(v)]) - f(v)) / h for i in range(len(v))]
+    if any(abs(x) > 1000 for x in v):  # off by 1% where the old strategies never looked
+        estimate = [1.01 * e for e in estimate]
+    return estimate
+''',
+}
+
+
+@slow
+@pytest.mark.parametrize("function", sorted(RIGHT_ONLY_ON_SMALL_INPUTS))
+def test_an_implementation_right_only_on_small_inputs_loses_points(write_submission, function):
+    run = grade(str(write_submission(honest(RIGHT_ONLY_ON_SMALL_INPUTS[function]))), only=[function])
+    assert lost_points(run).get(function, 0) > 0
 
 
 # --- 8. the same submission, the same grade ---------------------------------------------------
