@@ -139,7 +139,8 @@ def _folder(found: Found) -> Submission:
     names = {n: _import_name(n, packages, root_is_package) for n in modules}
     submission = Submission(found.label, "package", {f"{UPLOAD}/{n}": m.text for n, m in modules.items()},
                             notes=notes)
-    _assemble(submission, modules, names, shown, root=UPLOAD, root_name=found.path.name, places=None)
+    _assemble(submission, modules, names, shown, root=UPLOAD, root_name=found.path.name, places=None,
+              packages=packages - {"."})
     if not set(submission.graded) and not found.trusted:
         broken = [b for m in modules.values() for b in m.broken if b.defines in FUNCTION_NAMES]
         if broken:
@@ -224,8 +225,11 @@ def _render(sources: Dict[str, defs.Source]) -> Dict[str, defs.Module]:
 
 
 def _assemble(submission: Submission, modules: Dict[str, defs.Module], names: Dict[str, str],
-              shown: Dict[str, str], root: str, root_name: str, places) -> None:
-    """Choose each exercise's definition; fill in defined, references, graded, notes and the manifest."""
+              shown: Dict[str, str], root: str, root_name: str, places,
+              packages: Set[str] = frozenset()) -> None:
+    """Choose each exercise's definition; fill in defined, references, graded, notes and the manifest.
+
+    packages: the upload's package folders below its root (see _packages)."""
     prefix = "" if root == "." else root + "/"
     chosen = _choose(modules, names)
     for name, module in modules.items():
@@ -250,7 +254,6 @@ def _assemble(submission: Submission, modules: Dict[str, defs.Module], names: Di
         submission.references[function] = _reachable(function, modules[path], modules)
     # Each file's folder (`import vectors` beside it), and the folder holding each top package (`import
     # exercises.linear_algebra` from the folder above `exercises/`).
-    packages = _packages(modules) - {"."}
     entries = {str(PurePosixPath(prefix + n).parent) for n in modules}
     entries |= {str(PurePosixPath(prefix) / _package_root(n, packages)) for n in modules if prefix}
     folders = sorted(entries, key=_shallow_first)

@@ -293,22 +293,12 @@ def scalar_multiply(c, v):
 '''
 
 
-# The same mistakes; the first call of either never returns: it keeps the pipes and is the worker
-# from then on, answering each request with the worker's own `serve` and "mutated" emptied.
-# (Code that writes its own replies can hide that it changed its private copies of the arguments,
-# but then it must compute every answer itself: the worker's `serve` gives none for such a call.)
-TAKE_OVER = '''
-import gc, json, os, struct
-
-def _clean(message):
-    if isinstance(message, dict) and "mutated" in message:
-        message = dict(message, mutated=[])
-    if isinstance(message, dict) and isinstance(message.get("value"), list):
-        message["value"] = [_clean(m) for m in message["value"]]
-    return message
+# Raw frames on the worker's pipes, as code that takes the protocol over writes and reads them.
+PIPES = '''
+import json, os, struct
 
 def _send(fd, message):
-    body = json.dumps(_clean(message)).encode()
+    body = json.dumps(message).encode()
     data = struct.pack(">I", len(body)) + body
     while data:
         data = data[os.write(fd, data):]
@@ -321,6 +311,22 @@ def _exactly(fd, size):
             os._exit(0)
         data += chunk
     return data
+'''
+
+
+# The same mistakes; the first call of either never returns: it keeps the pipes and is the worker
+# from then on, answering each request with the worker's own `serve` and "mutated" emptied.
+# (Code that writes its own replies can hide that it changed its private copies of the arguments,
+# but then it must compute every answer itself: the worker's `serve` gives none for such a call.)
+TAKE_OVER = PIPES + '''
+import gc
+
+def _clean(message):
+    if isinstance(message, dict) and "mutated" in message:
+        message = dict(message, mutated=[])
+    if isinstance(message, dict) and isinstance(message.get("value"), list):
+        message["value"] = [_clean(m) for m in message["value"]]
+    return message
 
 _taken = []
 
@@ -332,7 +338,7 @@ def _finish(value):
     _send(channel.write_fd, {"op": "return", "value": list(value), "mutated": [], "printed": ""})
     while True:
         (size,) = struct.unpack(">I", _exactly(channel.read_fd, 4))
-        _send(channel.write_fd, channel.serve(json.loads(_exactly(channel.read_fd, size))))
+        _send(channel.write_fd, _clean(channel.serve(json.loads(_exactly(channel.read_fd, size)))))
 
 def add(v, w):
     if len(v) != len(w):
@@ -361,28 +367,13 @@ def forger(trace_kind: str) -> str:
     """No code of its own: the first function a driver calls takes the worker's protocol over and
     answers every experiment with a converged run (trace_kind "jump": at once; "exact": the
     correct run, computed in closed form), and every other call with NotImplementedError."""
-    return '''
-import gc, json, math, os, struct, sys
+    return PIPES + '''
+import gc, math, sys
 
 def _fds():
     for thing in gc.get_objects():
         if type(thing).__name__ == "Channel" and hasattr(thing, "write_fd"):
             return thing.read_fd, thing.write_fd
-
-def _send(fd, message):
-    body = json.dumps(message).encode()
-    data = struct.pack(">I", len(body)) + body
-    while data:
-        data = data[os.write(fd, data):]
-
-def _exactly(fd, size):
-    data = b""
-    while len(data) < size:
-        chunk = os.read(fd, size - len(data))
-        if not chunk:
-            os._exit(0)
-        data += chunk
-    return data
 
 def _fit(data):
     n = len(data)
