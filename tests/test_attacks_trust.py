@@ -744,6 +744,44 @@ def test_a_call_is_charged_its_own_time_not_the_machines():
     assert wall > charged
 
 
+
+BUSY = """
+import os, time
+
+def add(v, w):
+    os.sched_setaffinity(0, {CPU})  # beside the test's hog, on one CPU
+    start = time.process_time()
+    while time.process_time() - start < 0.3:
+        pass
+    return [a + b for a, b in zip(v, w)]
+"""
+
+
+def test_a_sandboxed_call_is_charged_the_submissions_own_time(tmp_path):
+    """The worker's meter reads the process that runs the submission. With namespaces that is the
+    worker's grandchild; the process the grader started only waits, and measuring it charged a call
+    its wall time, so a busy machine changed what a call cost."""
+    from grader.sandbox.meter import schedstat
+    from grader.target import open_target
+    if schedstat(os.getpid()) is None or not hasattr(os, "sched_setaffinity"):
+        pytest.skip("no scheduler statistics here: calls are charged their wall time")
+    cpu = sorted(os.sched_getaffinity(0))[0]
+    path = tmp_path / "busy.py"
+    path.write_text(BUSY.replace("CPU", str(cpu)))
+    target = open_target(str(path), in_process=False)
+    hog = subprocess.Popen([sys.executable, "-c",
+                            f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True: pass"])
+    try:
+        started = time.monotonic()
+        assert target.call("add", [[1], [2]], False, 0)["value"] == [3]
+        wall = time.monotonic() - started
+        charged = target.worker.last_charge
+    finally:
+        hog.kill()
+        target.close()
+    assert 0.25 < charged < 0.45, (charged, wall)  # its own 0.3 s of CPU
+    assert wall > charged + 0.1
+
 SLEEPER = '''
 import time
 _real = sum_of_squares

@@ -15,6 +15,11 @@ no statistic sees (the trusted process itself waiting for a CPU before it reads 
 reply), so an honest call is charged its CPU time only. The waiting comes from the
 kernel's scheduler statistics (/proc/PID/schedstat, one read per call); where they are
 missing, a call is charged its wall time.
+
+The process measured must be the one that runs the submission. With namespaces that is
+not the process the trusted side started but its grandchild (namespaces.py: P waits,
+C waits, D runs the code), which `confined_pid` finds; measuring P, which only waits,
+would charge every call its wall time, and a busy machine would change grades.
 """
 import os
 import time
@@ -59,6 +64,16 @@ class Meter:
     def _read(self):
         return schedstat(self.pid, self.fd) if self.fd is not None else None
 
+    def measure(self, pid: int) -> None:
+        """Measure pid from the next call on (called between calls)."""
+        self.close()
+        self.pid = pid
+        try:
+            self.fd = os.open(f"/proc/{pid}/schedstat", os.O_RDONLY | os.O_CLOEXEC)
+        except (OSError, AttributeError):
+            self.fd = None
+        self.mark = self._read()
+
     def close(self) -> None:
         if self.fd is not None:
             os.close(self.fd)
@@ -84,3 +99,31 @@ class Meter:
         charge = self.charged(reading)
         self.mark = reading
         return charge
+
+
+def only_child(pid: int) -> Optional[int]:
+    """pid's one child process, or None (none, several, or no way to tell)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as handle:
+            children = handle.read().split()
+    except OSError:  # a kernel without CONFIG_PROC_CHILDREN: look for the parent in every stat
+        children = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as handle:
+                        data = handle.read()
+                except OSError:
+                    continue
+                if int(data[data.rfind(b")") + 2:].split()[1]) == pid:
+                    children.append(entry)
+    return int(children[0]) if len(children) == 1 else None
+
+
+def confined_pid(pid: int) -> Optional[int]:
+    """The process that runs the submission of a namespaced worker started as pid: its grandchild.
+
+    P and C create nothing else (namespaces.py), and the code in D cannot give them children,
+    so each has exactly one child; anything else means the layout is not the one expected."""
+    setup = only_child(pid)
+    return only_child(setup) if setup is not None else None

@@ -27,7 +27,7 @@ from ..plain import NotPlain, to_plain
 from ..text import say
 from . import IsolationMissing, confine, messages
 from .channel import Channel, ChannelClosed, ChannelTimeout, ProtocolError
-from .meter import Meter
+from .meter import Meter, confined_pid
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]
 UNPRIVILEGED_UID = 65534
@@ -210,6 +210,10 @@ class Worker:
                                    f"(--require or GRADER_REQUIRE) "
                                    f"but not in force here. Isolation: {'; '.join(self.isolation)}")
         self.load_notes = [n for n in reply.get("notes") or [] if isinstance(n, dict)]  # what loading skipped
+        if "namespaces" in reply.get("layers", []):
+            confined = confined_pid(self.process.pid)
+            if confined is not None:
+                self.meter.measure(confined)
 
     def _receive_within(self, limit: float) -> Dict:
         """The next message, waiting at most `limit` charged seconds (see meter.py)."""
