@@ -130,6 +130,57 @@ def test_asking_the_grader_for_answers_earns_nothing(write_submission, oracle):
     assert refused and "asked the grader for" in refused[0].message
 
 
+
+def test_a_callable_sent_back_is_the_senders_own_and_names_nothing_else():
+    """channel.py: the test's `f`, handed by the worker to a stand-in, reaches the stand-in as the
+    test's own object (no round trip through the worker per call of f); a made-up {"$back": id}
+    reaches nothing of the trusted side's, only a function that fails."""
+    import threading
+
+    from grader.sandbox.channel import Channel
+    to_worker, from_worker = os.pipe(), os.pipe()
+    received, served = [], []
+
+    def trusted_serve(message):  # the stand-in: calls the f it is given
+        f = trusted.decode(message["args"])[0]
+        received.append(f)
+        try:
+            return {"op": "return", "value": f(3)}
+        except LookupError as error:
+            return {"op": "raise", "type": "LookupError", "message": str(error)}
+
+    def worker_serve(message):  # the learner's function: hands f on to the stand-in
+        served.append(message)
+        f = worker.decode(message["args"])[0]
+        sent = {"$back": 999} if message["fn"]["callable"] == "forge" else worker.encode(f)
+        stand_in = worker.request({"op": "call", "fn": {"reference": "x"}, "args": [sent]})
+        return {"op": "return", "value": stand_in}
+
+    trusted = Channel(from_worker[0], to_worker[1], trusted_serve)
+    worker = Channel(to_worker[0], from_worker[1], worker_serve)
+
+    def worker_loop():
+        while True:
+            message = worker.receive()
+            if message["op"] != "call":
+                return
+            worker.send(worker.serve(message))
+    thread = threading.Thread(target=worker_loop)
+    thread.start()
+    try:
+        def f(x):
+            return x * x
+        reply = trusted.request({"op": "call", "fn": {"callable": "relay"}, "args": trusted.encode([f])})
+        assert reply["value"]["value"] == 9
+        assert received == [f] and len(served) == 1  # f itself, called here: the worker served one call
+        reply = trusted.request({"op": "call", "fn": {"callable": "forge"}, "args": trusted.encode([f])})
+        assert reply["value"]["op"] == "raise" and received[-1] is not f
+    finally:
+        trusted.send({"op": "stop"})
+        thread.join(5)
+        for fd in (*to_worker, *from_worker):
+            os.close(fd)
+
 @slow
 def test_functions_that_only_call_each_other_do_not_both_pass(write_submission):
     run = grade(str(write_submission(honest('''

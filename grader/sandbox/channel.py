@@ -3,7 +3,10 @@
 A request waits for its reply; while it waits, the other side may call back (the
 worker asking the trusted side for a correct `subtract`, or for the value of the
 test's `f`), and those calls are served on the same pipes. Callables inside
-arguments travel as {"$fn": id} and are called back where they live.
+arguments travel as {"$fn": id} and are called back where they live. A callable sent
+back to the side it came from travels as {"$back": id} and is that side's own object
+again: the worker handing the test's `f` on to a stand-in costs no round trips through
+the worker each time the stand-in calls it.
 
 The two ends do not trust alike. The worker trusts what the trusted side sends. The
 trusted side gives its channel a `parse` (sandbox/messages.py) that checks every
@@ -59,6 +62,23 @@ class RemoteError(Exception):
         self.reply = reply
 
 
+class _Remote:
+    """A callable of the other side: calling it is a call over the channel."""
+
+    __slots__ = ("channel", "key", "deadline")
+
+    def __init__(self, channel: "Channel", key, deadline: Optional[float]):
+        self.channel, self.key, self.deadline = channel, key, deadline
+
+    def __call__(self, *args):
+        return self.channel.call({"callable": self.key}, args, self.deadline)
+
+
+def _unknown(*args):
+    """What a {"$back": id} naming nothing this side sent becomes: a function that fails."""
+    raise LookupError("a function the grader never sent")
+
+
 class Channel:
     def __init__(self, read_fd: int, write_fd: int, serve: Callable[[Dict], Dict], *,
                  limit: int = MAX_MESSAGE, parse: Optional[Callable[[bytes], Dict]] = None):
@@ -76,6 +96,8 @@ class Channel:
 
     # --- encoding ---------------------------------------------------------
     def encode(self, value):
+        if type(value) is _Remote and value.channel is self:
+            return {"$back": value.key}
         if callable(value) and not isinstance(value, type):
             key = next(self._keys)
             self._exported[key] = value
@@ -86,8 +108,9 @@ class Channel:
 
     def decode(self, value, deadline: Optional[float] = None):
         if isinstance(value, dict) and "$fn" in value:
-            key = value["$fn"]
-            return lambda *args: self.call({"callable": key}, args, deadline)
+            return _Remote(self, value["$fn"], deadline)
+        if isinstance(value, dict) and "$back" in value:
+            return self._exported.get(value["$back"], _unknown)
         if isinstance(value, list):
             return [self.decode(v, deadline) for v in value]
         return value
