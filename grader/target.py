@@ -13,6 +13,11 @@ kata's order (runtime.stand_ins_for), and the worker is served exactly those sta
 during that call. An experiment's reported run is checked here (kata/runs.py) before
 anyone reads it.
 
+A sandboxed submission's experiments run in a worker of their own, started when the
+run knows its tests (`start_experiments`) and running beside the property tests on a
+second core; the experiment tests then collect their runs. Every grade does it so, alone
+or in a batch, so a run never depends on what the property tests left in a worker.
+
 Time, for a submission in the sandbox, is what the worker is charged (sandbox/meter.py):
 at most CALL_LIMIT per call, FUNCTION_BUDGET per exercise function across all its
 tests (then its remaining tests fail at once), EXPERIMENT_LIMIT per experiment with
@@ -23,6 +28,7 @@ import functools
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -32,7 +38,7 @@ from .kata import catalog, experiments, runs
 from .load import Submission, load_submission
 from .plain import to_plain
 from .sandbox import imports, runtime
-from .sandbox.process import LoadFailed, Raised, SubmissionFailure, TimedOut, Worker
+from .sandbox.process import Crashed, LoadFailed, Raised, SubmissionFailure, TimedOut, Worker, _kill_tree
 from .text import say
 
 CALL_LIMIT = 1.0  # charged seconds per call; a correct call takes microseconds
@@ -92,6 +98,10 @@ class Target:
 
     def ready(self) -> None:
         pass
+
+    def start_experiments(self, runs: List[Dict]) -> None:
+        """The run's experiments, [{"name", "kwargs", "seed"}], in test order: start them early if
+        the target can (only a sandboxed one does). `experiment` still decides what to report."""
 
     def close(self) -> None:
         pass
@@ -162,6 +172,7 @@ class SandboxTarget(Target):
         self._replayed = None  # (function, first seed, charge) of a replay whose outcome is not known yet
         self._noted = False
         self.worker.start(wait=False)
+        self._runs: Optional[_ExperimentRuns] = None
         if wait:
             self.ready()
 
@@ -236,10 +247,25 @@ class SandboxTarget(Target):
         finally:
             self.spent[name] = self.spent.get(name, 0.0) + self.worker.last_charge
 
+    def start_experiments(self, runs):
+        if runs and self._runs is None:
+            worker = self.worker
+            second = Worker(worker.files, worker.kind, worker.functions, worker.serve_reference,
+                            total_seconds=worker.total_seconds, limits=worker.limits,
+                            cpu_seconds=worker.cpu_seconds)
+            self._runs = _ExperimentRuns(second, runs)
+
     def _experiment(self, name, kwargs, seed):
         self._settle()
-        reply = self.worker.call({"experiment": name}, [], EXPERIMENT_LIMIT, seed, kwargs=kwargs)
-        self._experiment_left = EXPERIMENT_LIMIT - self.worker.last_charge
+        outcome = self._runs.outcome(name, kwargs, seed) if self._runs is not None else None
+        if outcome is None:  # not started early: run it now, in a worker of its own as well
+            if self._runs is None:
+                self.start_experiments([{"name": name, "kwargs": kwargs, "seed": seed}])
+            outcome = self._runs.outcome(name, kwargs, seed) or self._runs.run_now(name, kwargs, seed)
+        reply, charge = outcome
+        self._experiment_left = EXPERIMENT_LIMIT - charge
+        if isinstance(reply, BaseException):
+            raise reply
         return reply
 
     def replay_call(self, name, args, seed):
@@ -270,6 +296,68 @@ class SandboxTarget(Target):
         return [reply["value"] for reply in replies]
 
     def close(self):
+        if self._runs is not None:
+            self._runs.close()
+        self.worker.close()
+
+
+class _ExperimentRuns:
+    """A submission's experiments, run one after another by a thread in a worker of their own.
+
+    outcome(name, kwargs, seed) waits for that run: (the reply, or the SubmissionFailure it
+    raised; the seconds it was charged). A worker that cannot load the submission runs
+    nothing; the experiments are then run in a fresh one when asked (`run_now`)."""
+
+    def __init__(self, worker: Worker, runs: List[Dict]):
+        self.worker = worker
+        self.runs = [dict(r) for r in runs]
+        self.done: Dict[int, tuple] = {}
+        self.finished = threading.Event()
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run_all, name="experiments", daemon=True)
+        self.thread.start()
+
+    def _run_all(self) -> None:
+        try:
+            self.worker.start(wait=True)
+            for index, run in enumerate(self.runs):
+                if self.stopping:
+                    break
+                self.done[index] = self._call(run["name"], run["kwargs"], run["seed"])
+        except Exception:  # LoadFailed, or the worker killed by close(): nothing more runs here
+            pass
+        finally:
+            self.finished.set()
+
+    def _call(self, name: str, kwargs: Dict, seed: int) -> tuple:
+        try:
+            reply = self.worker.call({"experiment": name}, [], EXPERIMENT_LIMIT, seed, kwargs=kwargs)
+        except SubmissionFailure as failure:
+            return failure, self.worker.last_charge
+        except LoadFailed as failure:  # it loaded in the first worker: it loads only now and then
+            return Crashed(failure.reply), 0.0
+        return reply, self.worker.last_charge
+
+    def outcome(self, name: str, kwargs: Dict, seed: int) -> Optional[tuple]:
+        for index, run in enumerate(self.runs):
+            if (run["name"], run["seed"]) == (name, seed) and run["kwargs"] == kwargs:
+                while index not in self.done and not self.finished.wait(0.05):
+                    pass
+                return self.done.get(index)
+        return None
+
+    def run_now(self, name: str, kwargs: Dict, seed: int) -> tuple:
+        """Run it here, in this worker (restarted if need be), once the thread is over."""
+        self.finished.wait()
+        return self._call(name, kwargs, seed)
+
+    def close(self) -> None:
+        """Stop the thread (killing a run in progress) and the worker."""
+        self.stopping = True
+        process = self.worker.process
+        if self.thread.is_alive() and process is not None:
+            _kill_tree(process)  # a run in progress ends at once: the thread sees its channel close
+        self.thread.join(30)
         self.worker.close()
 
 

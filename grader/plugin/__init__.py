@@ -25,7 +25,7 @@ from ..sandbox.process import SubmissionFailure
 from ..text import listed, say
 from . import profile
 from .impl import Impl, install_retry
-from .ordering import graded_names, order
+from .ordering import experiment_of, graded_names, order
 from .records import make_record
 from .replay import replayed
 from .session import SESSION, KataSession
@@ -79,7 +79,13 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    order(items, config.stash[SESSION].only)
+    session = config.stash[SESSION]
+    order(items, session.only)
+    target = session.opened_target
+    if target is not None:  # its experiments can start now, beside the property tests
+        target.start_experiments([{"name": experiment_of(item), "seed": session.call_seed(item.nodeid, 0),
+                                   "kwargs": experiments.arguments(experiment_of(item), session.seed)}
+                                  for item in items if experiment_of(item)])
 
 
 @pytest.hookimpl(wrapper=True)
