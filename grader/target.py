@@ -168,7 +168,6 @@ class SandboxTarget(Target):
                              total_seconds=total_seconds, charged=charged, limits=limits,
                              cpu_seconds=cpu_seconds)
         self.spent: Dict[str, float] = {}  # exercise function -> seconds charged to its calls
-        self._experiment_left = 0.0
         self._replayed = None  # (function, first seed, charge) of a replay whose outcome is not known yet
         self._noted = False
         self.worker.start(wait=False)
@@ -255,45 +254,17 @@ class SandboxTarget(Target):
                             cpu_seconds=worker.cpu_seconds)
             self._runs = _ExperimentRuns(second, runs)
 
-    def _experiment(self, name, kwargs, seed):
+    def experiment(self, name, kwargs, seed):
+        """The run, checked, from the experiments' own worker (see _ExperimentRuns)."""
         self._settle()
         outcome = self._runs.outcome(name, kwargs, seed) if self._runs is not None else None
         if outcome is None:  # not started early: run it now, in a worker of its own as well
             if self._runs is None:
                 self.start_experiments([{"name": name, "kwargs": kwargs, "seed": seed}])
             outcome = self._runs.outcome(name, kwargs, seed) or self._runs.run_now(name, kwargs, seed)
-        reply, charge = outcome
-        self._experiment_left = EXPERIMENT_LIMIT - charge
-        if isinstance(reply, BaseException):
-            raise reply
-        return reply
-
-    def replay_call(self, name, args, seed):
-        """One call for checking a run: no stand-in, charged to the experiment's EXPERIMENT_LIMIT."""
-        if self._experiment_left <= 0:
-            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
-                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
-        try:
-            return self.worker.call({"exercise": name, "isolate": False, "checks_a_run": True}, args,
-                                    min(CALL_LIMIT, self._experiment_left), seed)["value"]
-        finally:
-            self._experiment_left -= self.worker.last_charge
-
-    def replay_many(self, name, arglists, seed):
-        if self._experiment_left <= 0:
-            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
-                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
-        calls = [{"fn": {"exercise": name, "isolate": False, "checks_a_run": True},
-                  "args": list(args), "seed": seed}
-                 for args in arglists]
-        try:
-            replies = self.worker.call_many(calls, min(CALL_LIMIT, self._experiment_left))
-        finally:
-            self._experiment_left -= self.worker.last_charge
-        for reply in replies:
-            if reply["op"] != "return":
-                raise Raised(reply)
-        return [reply["value"] for reply in replies]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def close(self):
         if self._runs is not None:
@@ -301,17 +272,20 @@ class SandboxTarget(Target):
         self.worker.close()
 
 
-class _ExperimentRuns:
-    """A submission's experiments, run one after another by a thread in a worker of their own.
+class _ExperimentRuns(Target):
+    """A submission's experiments, run and checked one after another by a thread, in a worker
+    of their own.
 
-    outcome(name, kwargs, seed) waits for that run: (the reply, or the SubmissionFailure it
-    raised; the seconds it was charged). A worker that cannot load the submission runs
-    nothing; the experiments are then run in a fresh one when asked (`run_now`)."""
+    outcome(name, kwargs, seed) waits for that run: its checked reply, or what running or
+    checking it raised. The epochs that checking replays (kata/runs.py) are calls to the
+    same worker, charged to the run's EXPERIMENT_LIMIT. A worker that cannot load the
+    submission runs nothing; the experiments are then run in a fresh one when asked (`run_now`)."""
 
     def __init__(self, worker: Worker, runs: List[Dict]):
         self.worker = worker
         self.runs = [dict(r) for r in runs]
-        self.done: Dict[int, tuple] = {}
+        self.done: Dict[int, object] = {}
+        self.left = 0.0  # what the run being checked may still be charged
         self.finished = threading.Event()
         self.stopping = False
         self.thread = threading.Thread(target=self._run_all, name="experiments", daemon=True)
@@ -323,22 +297,55 @@ class _ExperimentRuns:
             for index, run in enumerate(self.runs):
                 if self.stopping:
                     break
-                self.done[index] = self._call(run["name"], run["kwargs"], run["seed"])
+                self.done[index] = self._checked(run["name"], run["kwargs"], run["seed"])
         except Exception:  # LoadFailed, or the worker killed by close(): nothing more runs here
             pass
         finally:
             self.finished.set()
 
-    def _call(self, name: str, kwargs: Dict, seed: int) -> tuple:
+    def _checked(self, name: str, kwargs: Dict, seed: int):
+        """The experiment's reply once checked, or the exception the test will raise."""
         try:
-            reply = self.worker.call({"experiment": name}, [], EXPERIMENT_LIMIT, seed, kwargs=kwargs)
-        except SubmissionFailure as failure:
-            return failure, self.worker.last_charge
+            return Target.experiment(self, name, kwargs, seed)
         except LoadFailed as failure:  # it loaded in the first worker: it loads only now and then
-            return Crashed(failure.reply), 0.0
-        return reply, self.worker.last_charge
+            return Crashed(failure.reply)
+        except Exception as error:  # SubmissionFailure, Mismatch: the test's to raise
+            return error
 
-    def outcome(self, name: str, kwargs: Dict, seed: int) -> Optional[tuple]:
+    def _experiment(self, name, kwargs, seed):
+        reply = self.worker.call({"experiment": name}, [], EXPERIMENT_LIMIT, seed, kwargs=kwargs)
+        self.left = EXPERIMENT_LIMIT - self.worker.last_charge
+        return reply
+
+    def replay_call(self, name, args, seed):
+        """One call for checking a run: no stand-in, charged to the experiment's EXPERIMENT_LIMIT."""
+        if self.left <= 0:
+            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
+                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
+        try:
+            return self.worker.call({"exercise": name, "isolate": False, "checks_a_run": True}, args,
+                                    min(CALL_LIMIT, self.left), seed)["value"]
+        finally:
+            self.left -= self.worker.last_charge
+
+    def replay_many(self, name, arglists, seed):
+        if self.left <= 0:
+            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
+                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
+        calls = [{"fn": {"exercise": name, "isolate": False, "checks_a_run": True},
+                  "args": list(args), "seed": seed}
+                 for args in arglists]
+        try:
+            replies = self.worker.call_many(calls, min(CALL_LIMIT, self.left))
+        finally:
+            self.left -= self.worker.last_charge
+        for reply in replies:
+            if reply["op"] != "return":
+                raise Raised(reply)
+        return [reply["value"] for reply in replies]
+
+    def outcome(self, name: str, kwargs: Dict, seed: int):
+        """The outcome of that run, waiting for it; None if it is not one of the runs or never ran."""
         for index, run in enumerate(self.runs):
             if (run["name"], run["seed"]) == (name, seed) and run["kwargs"] == kwargs:
                 while index not in self.done and not self.finished.wait(0.05):
@@ -346,10 +353,10 @@ class _ExperimentRuns:
                 return self.done.get(index)
         return None
 
-    def run_now(self, name: str, kwargs: Dict, seed: int) -> tuple:
-        """Run it here, in this worker (restarted if need be), once the thread is over."""
+    def run_now(self, name: str, kwargs: Dict, seed: int):
+        """Run and check it here, in this worker (restarted if need be), once the thread is over."""
         self.finished.wait()
-        return self._call(name, kwargs, seed)
+        return self._checked(name, kwargs, seed)
 
     def close(self) -> None:
         """Stop the thread (killing a run in progress) and the worker."""
