@@ -411,7 +411,9 @@ def test_a_patched_channel_cannot_hide_a_mistake(write_submission, source):
     attack, control = (grade(str(write_submission(honest(f"HIDE = {hide}\n" + source), f"{hide}.py")))
                        for hide in (True, False))
     assert lost_points(attack)["add"] > 0 and lost_points(attack)["scalar_multiply"] > 0
-    assert points(attack) == points(control)
+    # Nothing gained. (It can lose more: in the experiments' own worker the loop is taken over in
+    # the middle of a run, whose reply is then the forged one.)
+    assert points(attack) <= points(control)
 
 
 def forger(trace_kind: str) -> str:
