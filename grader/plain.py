@@ -68,7 +68,8 @@ def _plain_items(items, depth):
 
 
 CODES = {"type": ("type",), "too_deep": (), "too_long": ("count",),
-         "theta": ("epoch", "dim", "type")}  # an experiment's theta after an epoch (kata/experiments.py)
+         "theta": ("epoch", "dim", "type"),  # an experiment's theta after an epoch (kata/experiments.py)
+         "batches": ("epoch",)}  # a minibatch run's batches that are not the data's slices (the same)
 
 
 def describe(message: str):

@@ -63,3 +63,25 @@ def test_a_run_stops_at_the_first_epoch_whose_theta_is_not_a_vector(reference, n
     assert len(calls) == 1
     code, fields = describe(str(raised.value))
     assert code == "theta" and fields["epoch"] == 0 and fields["type"] == "float"
+
+
+def test_a_minibatch_run_stops_at_the_first_epoch_whose_batches_are_not_the_slices(reference):
+    """Overlapping batches repeat every point many times: such a run cannot pass (runs.py refuses
+    its orders), so it stops at once rather than costing many times a correct run's time."""
+    from grader.plain import NotPlain, describe
+    calls = []
+
+    def minibatches(dataset, batch_size, shuffle=True):
+        calls.append(batch_size)
+        return [dataset[start:start + batch_size] for start in range(len(dataset))]
+
+    functions = SimpleNamespace(**dict(vars(reference), minibatches=minibatches))
+    with pytest.raises(NotPlain) as raised:
+        experiments.fit_minibatch(functions, **experiments.arguments("fit_minibatch", 0))
+    assert len(calls) == 1
+    assert describe(str(raised.value)) == ("batches", {"epoch": 0})
+    # The right slices in another order are a run like any other.
+    shuffled = SimpleNamespace(**dict(vars(reference), minibatches=lambda data, size, shuffle=True: list(
+        reversed([data[start:start + size] for start in range(0, len(data), size)]))))
+    assert experiments.fit_minibatch(shuffled, **experiments.arguments("fit_minibatch", 0))["orders"][0] == \
+        list(reversed(range(0, 100, 20)))

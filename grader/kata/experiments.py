@@ -126,10 +126,13 @@ def run(name: str, fns, kwargs: Dict) -> Dict:
     theta = kwargs["start"] if name == "descend_sum_of_squares" else kwargs["theta"]
     seed = kwargs.get("seed", 0)
     trace, orders = [], []
-    watched = _Batches(fns, kwargs["data"]) if name == "fit_minibatch" else fns
+    minibatch = name == "fit_minibatch"
+    watched = _Batches(fns, kwargs["data"], int(kwargs.get("batch_size", 1))) if minibatch else fns
     dim = len(theta)
     for epoch in range(int(kwargs["epochs"])):
         reseed(epoch_seed(seed, epoch))
+        if minibatch:
+            watched.epoch = epoch
         theta = run_epoch(name, watched, kwargs, theta, epoch)
         if not hasattr(theta, "__len__") or len(theta) != dim:  # stop now: the run cannot go anywhere
             raise NotPlain("theta", epoch=epoch, dim=dim, type=type(theta).__name__[:80])
@@ -169,15 +172,23 @@ def _key(point):
 
 
 class _Batches:
-    """fns, noting where the batches minibatches returns start in the data (for the run's orders)."""
+    """fns, noting where the batches minibatches returns start in the data (for the run's orders).
 
-    def __init__(self, fns, data):
-        self._fns, self._data, self.starts = fns, data, None
+    An epoch whose batches are not the data's slices, each once, stops the run (NotPlain
+    "batches"): no such run passes (kata/runs.py refuses its orders), and one that repeats
+    points (overlapping batches) would otherwise cost many times the time of a correct run.
+    """
+
+    def __init__(self, fns, data, batch_size: int):
+        self._fns, self._data, self.starts, self.epoch = fns, data, None, 0
         self._index = {_key(point): i for i, point in enumerate(data)}
+        self._slices = list(range(0, len(data), max(batch_size, 1)))
 
     def minibatches(self, dataset, batch_size):
         batches = list(self._fns.minibatches(dataset, batch_size))
         self.starts = batch_starts(batches, self._data, self._index)
+        if self.starts is None or sorted(self.starts) != self._slices:
+            raise NotPlain("batches", epoch=self.epoch)
         return batches
 
     def __getattr__(self, name):
