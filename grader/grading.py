@@ -46,6 +46,9 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
     try:
         # The worker loads the submission while this process imports pytest and Hypothesis.
         target = open_target(spec, in_process, wait=False, config=config)
+        if not only:  # the experiments' own worker loads the submission too, and their runs begin
+            from .kata import catalog, experiments
+            target.start_experiments(experiments.planned(seed, [e.name for e in catalog.EXPERIMENTS]))
         import pytest  # noqa: F401
 
         from . import plugin  # noqa: F401

@@ -235,6 +235,15 @@ def downsample(trace: List, epochs: int) -> List:
     return trace[::max(1, int(epochs) // TRACE_POINTS)]
 
 
+def planned(run_seed: int, names: Sequence[str]) -> List[Dict]:
+    """The runs of experiments `names` in a grading of seed run_seed: [{"name", "kwargs", "seed"}].
+
+    seed is the experiment call's own (for the worker's randomness), the same for the same
+    run seed and experiment everywhere; the data and start come from run_seed (`arguments`)."""
+    return [{"name": name, "kwargs": arguments(name, run_seed),
+             "seed": zlib.crc32(f"{run_seed}:experiment:{name}".encode())} for name in names]
+
+
 DRIVERS = {
     "descend_sum_of_squares": descend_sum_of_squares,
     "fit_batch": fit_batch,

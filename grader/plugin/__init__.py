@@ -87,10 +87,9 @@ def pytest_collection_modifyitems(config, items):
         # source: 0.4 s for a submission that fails every test.
         item.repr_failure = _failure_in_brief
     target = session.opened_target
-    if target is not None:  # its experiments can start now, beside the property tests
-        target.start_experiments([{"name": experiment_of(item), "seed": session.call_seed(item.nodeid, 0),
-                                   "kwargs": experiments.arguments(experiment_of(item), session.seed)}
-                                  for item in items if experiment_of(item)])
+    if target is not None:  # its experiments can start now (if grading has not started them already)
+        target.start_experiments(experiments.planned(session.seed, [experiment_of(i) for i in items
+                                                                    if experiment_of(i)]))
 
 
 def _failure_in_brief(excinfo, style=None) -> str:
@@ -154,9 +153,10 @@ def run_experiment(request):
             raise Mismatch(call, say("checks.experiment.not_run_expected"),
                            say("checks.experiment.not_run_got"),
                            say("checks.experiment.not_run_detail", functions=listed(stuck)))
-        kwargs = experiments.arguments(name, session.seed)
+        (planned,) = experiments.planned(session.seed, [name])
+        kwargs = planned["kwargs"]
         try:
-            reply = session.target.experiment(name, kwargs, session.call_seed(request.node.nodeid, 0))
+            reply = session.target.experiment(name, kwargs, planned["seed"])
         except SubmissionFailure as failure:
             failure.call = call
             raise
