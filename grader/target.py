@@ -72,10 +72,13 @@ class Target:
         raise NotImplementedError
 
     def _replay_epoch(self, name: str, kwargs: Dict, epoch: int, theta):
-        """One epoch of a run again, from theta, one call of the target's own functions at a time."""
+        """One epoch of a run again, from theta, with the target's own functions.
+
+        Each call's arguments are the data, or what earlier calls returned: the epoch's calls
+        are gathered as a chain (_Calls) and made in one go (`replay_chain`)."""
         calls = _Calls(self, experiments.epoch_seed(kwargs.get("seed", 0), epoch))
         try:
-            theta = experiments.run_epoch(name, calls, kwargs, theta, epoch)
+            theta = calls.resolve(experiments.run_epoch(name, calls, kwargs, theta, epoch))
         except (SubmissionFailure, AssertionError):
             raise
         except Exception as error:  # what the learner's functions returned does not fit together
@@ -83,6 +86,15 @@ class Target:
                            type(error).__name__, say("sandbox.run_not_yours")) from None
         starts = None if calls.batches is None else experiments.batch_starts(calls.batches, kwargs["data"])
         return theta, starts
+
+    def replay_chain(self, chain: List[tuple], seed: int) -> list:
+        """The values of a chain of calls [(name, args)] whose args may hold _Pending(k), the value
+        of the chain's k-th call: the target's own functions, no stand-ins. Raises SubmissionFailure
+        at the first call that does not return."""
+        values: list = []
+        for name, args in chain:
+            values.append(self.replay_call(name, _filled(args, values), seed))
+        return values
 
     def replay_call(self, name: str, args: list, seed: int):
         """The value of name(*args), the target's own function with no stand-in, for checking a run."""
@@ -344,6 +356,23 @@ class _ExperimentRuns(Target):
                 raise Raised(reply)
         return [reply["value"] for reply in replies]
 
+    def replay_chain(self, chain, seed):
+        """The chain in one round trip: the worker fills in each _Pending ({"$value": k}) itself."""
+        if self.left <= 0:
+            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
+                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
+        calls = [{"fn": {"exercise": name, "isolate": False, "checks_a_run": True},
+                  "args": _placeholders(args), "seed": seed} for name, args in chain]
+        try:
+            # One limit for the chain: each call had CALL_LIMIT, all of them what is left of the run's.
+            replies = self.worker.call_many(calls, min(CALL_LIMIT * len(calls), self.left))
+        finally:
+            self.left -= self.worker.last_charge
+        for reply in replies:
+            if reply["op"] != "return":
+                raise Raised(reply)
+        return [reply["value"] for reply in replies]
+
     def outcome(self, name: str, kwargs: Dict, seed: int):
         """The outcome of that run, waiting for it; None if it is not one of the runs or never ran."""
         for index, run in enumerate(self.runs):
@@ -368,14 +397,46 @@ class _ExperimentRuns(Target):
         self.worker.close()
 
 
-class _Calls:
-    """A target's functions as the attributes experiments.run_epoch calls, one replay_call each.
+def _placeholders(args):
+    """args as the worker reads them: each _Pending as {"$value": k} (worker.py fills them in)."""
+    if isinstance(args, _Pending):
+        return {"$value": args.index}
+    if isinstance(args, (list, tuple)):
+        return [_placeholders(item) for item in args]
+    return args
 
-    minibatches is remembered (`batches`): checking a minibatch epoch needs its order."""
+
+class _Pending:
+    """The value the k-th call of a chain will return (see _Calls)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int):
+        self.index = index
+
+
+def _filled(args, values: list):
+    """args with every _Pending replaced by a copy of its value."""
+    if isinstance(args, _Pending):
+        return copy.deepcopy(values[args.index])
+    if isinstance(args, (list, tuple)):
+        return [_filled(item, values) for item in args]
+    return args
+
+
+class _Calls:
+    """A target's functions as the attributes experiments.run_epoch calls, gathered as a chain.
+
+    A call returns _Pending, which later calls take as an argument; run_epoch only passes
+    what the learner's functions return on to other calls, never reads it, so the epoch's
+    calls can be made in one round trip (`resolve`). minibatches is the exception: the
+    epoch iterates its batches, so it is called at once, and remembered (`batches`):
+    checking a minibatch epoch needs its order."""
 
     def __init__(self, target: Target, seed: int):
         self._target, self._seed = target, seed
         self.batches = None
+        self._chain: List[tuple] = []
 
     def minibatches(self, dataset, batch_size):
         self.batches = self._target.replay_call("minibatches", [dataset, batch_size], self._seed)
@@ -384,12 +445,22 @@ class _Calls:
         return self.batches
 
     def each(self, name: str, arglists: List[tuple]) -> list:
-        return self._target.replay_many(name, [list(args) for args in arglists], self._seed)
+        return [self._call(name, list(args)) for args in arglists]
 
     def __getattr__(self, name):
         if name not in catalog.FUNCTION_NAMES:
             raise AttributeError(name)
-        return lambda *args: self._target.replay_call(name, list(args), self._seed)
+        return lambda *args: self._call(name, list(args))
+
+    def _call(self, name: str, args: list) -> _Pending:
+        self._chain.append((name, args))
+        return _Pending(len(self._chain) - 1)
+
+    def resolve(self, value):
+        """value (what run_epoch returned), with the chain's calls made and their values filled in."""
+        if not self._chain:
+            return value
+        return _filled(value, self._target.replay_chain(self._chain, self._seed))
 
 
 def open_target(spec: str, in_process: Optional[bool] = None, wait: bool = True, config=None) -> Target:

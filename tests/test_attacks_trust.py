@@ -517,6 +517,48 @@ def test_a_forged_run_is_refused_and_an_honest_one_accepted():
         runs.check("fit_batch", kwargs, honest_run, lazy)
 
 
+
+RAISES_ON_BIG_STEPS = '''
+_gradient_step = gradient_step
+
+def gradient_step(v, gradient, step_size):
+    if abs(step_size) > 1:
+        raise ValueError("a step this big")
+    return _gradient_step(v, gradient, step_size)
+'''
+
+
+def test_an_epoch_chained_in_one_round_trip_is_the_epoch_call_by_call(write_submission):
+    """target.py: an epoch being checked is one chain of calls, each taking what earlier ones returned
+    ({"$value": k}, filled in by the worker): the values one call at a time, the same failure, and a
+    made-up reference to a value gives nothing."""
+    from grader.sandbox.process import Raised
+    from grader.target import Target, _Pending, open_target
+    target = open_target(str(write_submission(honest(RAISES_ON_BIG_STEPS))), in_process=False)
+    target.start_experiments(experiments.planned(0, ["fit_sgd"]))
+    runs_ = target._runs
+    try:
+        runs_.finished.wait()
+        runs_.left = 10.0
+        chain = [("linear_gradient", [1.0, 45.0, [0.5, 0.5]]),
+                 ("gradient_step", [[0.5, 0.5], _Pending(0), -0.001]),
+                 ("linear_gradient", [2.0, 85.0, _Pending(1)]),
+                 ("gradient_step", [_Pending(1), _Pending(2), -0.001])]
+        chained = runs_.replay_chain(chain, 7)
+        assert chained == Target.replay_chain(runs_, chain, 7)  # one call at a time, as before
+        assert chained[0] == [-2 * 44.0, -2 * 44.0] and len(chained) == 4
+        failing = chain[:1] + [("gradient_step", [[0.5, 0.5], _Pending(0), -5.0]),
+                               ("gradient_step", [_Pending(1), _Pending(0), -0.001])]
+        for replay in (runs_.replay_chain, lambda c, s: Target.replay_chain(runs_, c, s)):
+            with pytest.raises(Raised) as raised:
+                replay(failing, 7)
+            assert raised.value.reply["type"] == "ValueError"  # the call that failed, not those after it
+        with pytest.raises(Raised) as raised:
+            runs_.replay_chain([("gradient_step", [[0.5], _Pending(3), -0.001])], 7)
+        assert raised.value.reply["type"] == "Skipped"
+    finally:
+        target.close()
+
 def test_messages_are_checked_before_anyone_reads_them():
     parse = messages.parse
     ok = parse(json.dumps({"op": "raise", "type": "E", "message": "m", "where": ["a"], "printed": "",

@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from .channel import _dumps, _loads
+
 
 def confine_self(start: dict, scratch: Path):
     """Apply every layer of confinement the start message asks for and the system allows.
@@ -75,7 +77,9 @@ def main(read_fd: int, write_fd: int) -> None:
             elif "many" in fn:
                 replies = []
                 for call in message["kwargs"]["calls"]:
-                    replies.append(serve({"fn": call["fn"], "args": call["args"], "seed": call["seed"]}))
+                    args = _filled(call["args"], replies)
+                    replies.append(_SKIPPED if args is _MISSING else
+                                   serve({"fn": call["fn"], "args": args, "seed": call["seed"]}))
                     restore()
                 reply = {"op": "return", "value": replies, "mutated": [], "printed": ""}
             elif "experiment" in fn:
@@ -152,6 +156,29 @@ def main(read_fd: int, write_fd: int) -> None:
         except RemoteError as error:
             send(error.reply)
     os._exit(0)
+
+
+_MISSING = object()
+# A call whose argument is the value of an earlier call of the batch that gave none (it raised).
+_SKIPPED = {"op": "raise", "type": "Skipped", "message": "", "is_exception": False, "where": [],
+            "printed": ""}
+
+
+def _filled(args, replies):
+    """args with every {"$value": k} replaced by a copy of the value of the batch's k-th reply.
+
+    The trusted side chains the calls of an epoch it checks this way (target.py), in one round
+    trip: what it would have sent as the next call's argument is what the last call returned.
+    _MISSING when such a value is missing (a call that raised, or a k out of range)."""
+    if isinstance(args, list):
+        filled = [_filled(item, replies) for item in args]
+        return _MISSING if any(item is _MISSING for item in filled) else filled
+    if isinstance(args, dict) and "$value" in args:
+        index = args["$value"]
+        if type(index) is not int or not 0 <= index < len(replies) or replies[index].get("op") != "return":
+            return _MISSING
+        return _loads(_dumps(replies[index].get("value")))  # a copy: each call gets its own
+    return args
 
 
 def _size(value, limit: int) -> int:
