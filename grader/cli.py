@@ -121,9 +121,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
 
 
+def grades(argv: List[str]) -> bool:
+    """Whether argv (without the program) asks to grade: `grade ...`, or a bare TARGET."""
+    return bool(argv) and (argv[0] == "grade" or (argv[0] not in COMMANDS and not argv[0].startswith("-")))
+
+
 def _main(argv: Optional[List[str]]) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+    if grades(argv) and argv[0] != "grade":
         argv.insert(0, "grade")  # a bare TARGET means grade it
     args = parser().parse_args(argv)
     if args.version:
