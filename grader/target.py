@@ -100,10 +100,6 @@ class Target:
         """The value of name(*args), the target's own function with no stand-in, for checking a run."""
         return self.call(name, args, False, seed)["value"]
 
-    def replay_many(self, name: str, arglists: List[list], seed: int) -> list:
-        """The values of name(*args) for each args (as replay_call, in one round trip where it can)."""
-        return [self.replay_call(name, list(args), seed) for args in arglists]
-
     def call_many(self, calls: List[Dict]) -> List[Dict]:
         """Replies to [{"name", "args", "seed"}] (isolated calls); raises SubmissionFailure."""
         return [self.call(c["name"], copy.deepcopy(c["args"]), True, c["seed"]) for c in calls]
@@ -331,38 +327,17 @@ class _ExperimentRuns(Target):
 
     def replay_call(self, name, args, seed):
         """One call for checking a run: no stand-in, charged to the experiment's EXPERIMENT_LIMIT."""
-        if self.left <= 0:
-            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
-                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
+        self._time_left()
         try:
-            return self.worker.call({"exercise": name, "isolate": False, "checks_a_run": True}, args,
-                                    min(CALL_LIMIT, self.left), seed)["value"]
+            return self.worker.call(_checks_a_run(name), args, min(CALL_LIMIT, self.left), seed)["value"]
         finally:
             self.left -= self.worker.last_charge
-
-    def replay_many(self, name, arglists, seed):
-        if self.left <= 0:
-            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
-                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
-        calls = [{"fn": {"exercise": name, "isolate": False, "checks_a_run": True},
-                  "args": list(args), "seed": seed}
-                 for args in arglists]
-        try:
-            replies = self.worker.call_many(calls, min(CALL_LIMIT, self.left))
-        finally:
-            self.left -= self.worker.last_charge
-        for reply in replies:
-            if reply["op"] != "return":
-                raise Raised(reply)
-        return [reply["value"] for reply in replies]
 
     def replay_chain(self, chain, seed):
         """The chain in one round trip: the worker fills in each _Pending ({"$value": k}) itself."""
-        if self.left <= 0:
-            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
-                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
-        calls = [{"fn": {"exercise": name, "isolate": False, "checks_a_run": True},
-                  "args": _placeholders(args), "seed": seed} for name, args in chain]
+        self._time_left()
+        calls = [{"fn": _checks_a_run(name), "args": _placeholders(args), "seed": seed}
+                 for name, args in chain]
         try:
             # One limit for the chain: each call had CALL_LIMIT, all of them what is left of the run's.
             replies = self.worker.call_many(calls, min(CALL_LIMIT * len(calls), self.left))
@@ -372,6 +347,11 @@ class _ExperimentRuns(Target):
             if reply["op"] != "return":
                 raise Raised(reply)
         return [reply["value"] for reply in replies]
+
+    def _time_left(self) -> None:
+        if self.left <= 0:
+            raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
+                "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
 
     def outcome(self, name: str, kwargs: Dict, seed: int):
         """The outcome of that run, waiting for it; None if it is not one of the runs or never ran."""
@@ -395,6 +375,12 @@ class _ExperimentRuns(Target):
             _kill_tree(process)  # a run in progress ends at once: the thread sees its channel close
         self.thread.join(30)
         self.worker.close()
+
+
+def _checks_a_run(name: str) -> Dict:
+    """A call of the learner's own `name`, no stand-in, whose answer counts even if it changed its
+    arguments (a run's epoch replayed: runtime.invoke)."""
+    return {"exercise": name, "isolate": False, "checks_a_run": True}
 
 
 def _placeholders(args):
