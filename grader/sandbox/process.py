@@ -469,7 +469,8 @@ def _kill_tree(process) -> None:
                 stat = _proc_stat(int(entry))
                 if stat:
                     stats[int(entry)] = stat
-        others = {p for p in _live_workers if p != pid}
+        # A copy: the experiments' worker (target.py) starts and stops in a thread of its own.
+        others = {p for p in list(_live_workers) if p != pid}
 
         def doomed(p):
             seen = 0
