@@ -13,9 +13,10 @@ kata's order (runtime.stand_ins_for), and the worker is served exactly those sta
 during that call. An experiment's reported run is checked here (kata/runs.py) before
 anyone reads it.
 
-A sandboxed submission's experiments run in a worker of their own, started when the
-run knows its tests (`start_experiments`) and running beside the property tests on a
-second core; the experiment tests then collect their runs. Every grade does it so, alone
+A sandboxed submission's experiments run in a worker of their own, started as soon as
+grading knows its runs (`start_experiments`: grading.py, before it imports pytest) and
+running beside the property tests on a second core; the experiment tests then collect
+their runs. Every grade does it so, alone
 or in a batch, so a run never depends on what the property tests left in a worker.
 
 Time, for a submission in the sandbox, is what the worker is charged (sandbox/meter.py):
@@ -38,7 +39,7 @@ from .kata import catalog, experiments, runs
 from .load import Submission, load_submission
 from .plain import to_plain
 from .sandbox import imports, runtime
-from .sandbox.process import Crashed, LoadFailed, Raised, SubmissionFailure, TimedOut, Worker, _kill_tree
+from .sandbox.process import Crashed, LoadFailed, Raised, SubmissionFailure, TimedOut, Worker
 from .text import say
 
 CALL_LIMIT = 1.0  # charged seconds per call; a correct call takes microseconds
@@ -265,11 +266,11 @@ class SandboxTarget(Target):
     def experiment(self, name, kwargs, seed):
         """The run, checked, from the experiments' own worker (see _ExperimentRuns)."""
         self._settle()
-        outcome = self._runs.outcome(name, kwargs, seed) if self._runs is not None else None
-        if outcome is None:  # not started early: run it now, in a worker of its own as well
-            if self._runs is None:
-                self.start_experiments([{"name": name, "kwargs": kwargs, "seed": seed}])
-            outcome = self._runs.outcome(name, kwargs, seed) or self._runs.run_now(name, kwargs, seed)
+        if self._runs is None:  # not started early: start it now, in a worker of its own as well
+            self.start_experiments([{"name": name, "kwargs": kwargs, "seed": seed}])
+        outcome = self._runs.outcome(name, kwargs, seed)
+        if outcome is None:  # not one of the runs started, or their worker could not load
+            outcome = self._runs.run_now(name, kwargs, seed)
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
@@ -294,7 +295,8 @@ class _ExperimentRuns(Target):
         self.runs = [dict(r) for r in runs]
         self.done: Dict[int, object] = {}
         self.left = 0.0  # what the run being checked may still be charged
-        self.finished = threading.Event()
+        self.finished = False
+        self.changed = threading.Condition()  # a run is done, or the thread is over
         self.stopping = False
         self.thread = threading.Thread(target=self._run_all, name="experiments", daemon=True)
         self.thread.start()
@@ -305,11 +307,16 @@ class _ExperimentRuns(Target):
             for index, run in enumerate(self.runs):
                 if self.stopping:
                     break
-                self.done[index] = self._checked(run["name"], run["kwargs"], run["seed"])
+                outcome = self._checked(run["name"], run["kwargs"], run["seed"])
+                with self.changed:
+                    self.done[index] = outcome
+                    self.changed.notify_all()
         except Exception:  # LoadFailed, or the worker killed by close(): nothing more runs here
             pass
         finally:
-            self.finished.set()
+            with self.changed:
+                self.finished = True
+                self.changed.notify_all()
 
     def _checked(self, name: str, kwargs: Dict, seed: int):
         """The experiment's reply once checked, or the exception the test will raise."""
@@ -357,22 +364,21 @@ class _ExperimentRuns(Target):
         """The outcome of that run, waiting for it; None if it is not one of the runs or never ran."""
         for index, run in enumerate(self.runs):
             if (run["name"], run["seed"]) == (name, seed) and run["kwargs"] == kwargs:
-                while index not in self.done and not self.finished.wait(0.05):
-                    pass
+                with self.changed:
+                    self.changed.wait_for(lambda: index in self.done or self.finished)
                 return self.done.get(index)
         return None
 
     def run_now(self, name: str, kwargs: Dict, seed: int):
         """Run and check it here, in this worker (restarted if need be), once the thread is over."""
-        self.finished.wait()
+        self.thread.join()
         return self._checked(name, kwargs, seed)
 
     def close(self) -> None:
         """Stop the thread (killing a run in progress) and the worker."""
         self.stopping = True
-        process = self.worker.process
-        if self.thread.is_alive() and process is not None:
-            _kill_tree(process)  # a run in progress ends at once: the thread sees its channel close
+        if self.thread.is_alive():
+            self.worker.kill()  # a run in progress ends at once: the thread sees its channel close
         self.thread.join(30)
         self.worker.close()
 

@@ -307,19 +307,23 @@ def test_a_forged_deep_message_at_load_is_a_load_error(write_submission, tmp_pat
     assert "protocol" in result.stderr
 
 
-# Patching the channel's `send` at import (an instance attribute) to hide that add and
-# scalar_multiply change their arguments: the worker restores its channel, and the
-# control (the same mistakes without the patch) loses exactly as much.
-HIDE_MUTATION = '''
-import gc, json, os, struct
-
+# What both attacks below do to a reply: say that no argument changed.
+CLEAN = '''
 def _clean(message):
     if isinstance(message, dict) and "mutated" in message:
         message = dict(message, mutated=[])
     if isinstance(message, dict) and isinstance(message.get("value"), list):
         message["value"] = [_clean(m) for m in message["value"]]
     return message
+'''
 
+
+# Patching the channel's `send` at import (an instance attribute) to hide that add and
+# scalar_multiply change their arguments: the worker restores its channel, and the
+# control (the same mistakes without the patch) loses exactly as much.
+HIDE_MUTATION = '''
+import gc, json, os, struct
+''' + CLEAN + '''
 if HIDE:
     for thing in gc.get_objects():
         if type(thing).__name__ == "Channel" and hasattr(thing, "write_fd"):
@@ -369,15 +373,8 @@ def _exactly(fd, size):
 # from then on, answering each request with the worker's own `serve` and "mutated" emptied.
 # (Code that writes its own replies can hide that it changed its private copies of the arguments,
 # but then it must compute every answer itself: the worker's `serve` gives none for such a call.)
-TAKE_OVER = PIPES + '''
+TAKE_OVER = PIPES + CLEAN + '''
 import gc
-
-def _clean(message):
-    if isinstance(message, dict) and "mutated" in message:
-        message = dict(message, mutated=[])
-    if isinstance(message, dict) and isinstance(message.get("value"), list):
-        message["value"] = [_clean(m) for m in message["value"]]
-    return message
 
 _taken = []
 
@@ -538,7 +535,7 @@ def test_an_epoch_chained_in_one_round_trip_is_the_epoch_call_by_call(write_subm
     target.start_experiments(experiments.planned(0, ["fit_sgd"]))
     runs_ = target._runs
     try:
-        runs_.finished.wait()
+        runs_.thread.join()
         runs_.left = 10.0
         chain = [("linear_gradient", [1.0, 45.0, [0.5, 0.5]]),
                  ("gradient_step", [[0.5, 0.5], _Pending(0), -0.001]),

@@ -18,7 +18,7 @@ missing, a call is charged its wall time.
 
 The process measured must be the one that runs the submission. With namespaces that is
 not the process the trusted side started but its grandchild (namespaces.py: P waits,
-C waits, D runs the code), which `confined_pid` finds; measuring P, which only waits,
+C waits, D runs the code), which process.confined_pid finds; measuring P, which only waits,
 would charge every call its wall time, and a busy machine would change grades.
 """
 import os
@@ -52,12 +52,8 @@ class Meter:
     """
 
     def __init__(self, pid: int):
-        self.pid = pid
-        try:
-            self.fd: Optional[int] = os.open(f"/proc/{pid}/schedstat", os.O_RDONLY | os.O_CLOEXEC)
-        except (OSError, AttributeError):
-            self.fd = None
-        self.mark = self._read()
+        self.fd: Optional[int] = None
+        self.measure(pid)
         self.started = time.monotonic()
         self.served = 0.0
 
@@ -100,30 +96,3 @@ class Meter:
         self.mark = reading
         return charge
 
-
-def only_child(pid: int) -> Optional[int]:
-    """pid's one child process, or None (none, several, or no way to tell)."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children", "rb") as handle:
-            children = handle.read().split()
-    except OSError:  # a kernel without CONFIG_PROC_CHILDREN: look for the parent in every stat
-        children = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat", "rb") as handle:
-                        data = handle.read()
-                except OSError:
-                    continue
-                if int(data[data.rfind(b")") + 2:].split()[1]) == pid:
-                    children.append(entry)
-    return int(children[0]) if len(children) == 1 else None
-
-
-def confined_pid(pid: int) -> Optional[int]:
-    """The process that runs the submission of a namespaced worker started as pid: its grandchild.
-
-    P and C create nothing else (namespaces.py), and the code in D cannot give them children,
-    so each has exactly one child; anything else means the layout is not the one expected."""
-    setup = only_child(pid)
-    return only_child(setup) if setup is not None else None

@@ -27,7 +27,7 @@ from ..plain import NotPlain, to_plain
 from ..text import say
 from . import IsolationMissing, confine, messages
 from .channel import Channel, ChannelClosed, ChannelTimeout, ProtocolError
-from .meter import Meter, confined_pid
+from .meter import Meter
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]
 UNPRIVILEGED_UID = 65534
@@ -224,6 +224,13 @@ class Worker:
         finally:
             self.channel.watch = None
             self._charge()
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started, and leave the rest to close(): another
+        thread waiting on its channel sees the channel close, and no descriptor changes under it."""
+        process = self.process
+        if process is not None:
+            _kill_tree(process)
 
     def close(self) -> None:
         if self.meter is not None:
@@ -439,6 +446,26 @@ def _proc_stat(pid: int):
         return None
     fields = data[data.rfind(")") + 2:].split()
     return {"ppid": int(fields[1]), "sid": int(fields[3]), "start": int(fields[19])}
+
+
+def _only_child(pid: int) -> Optional[int]:
+    """pid's one child process, or None (none, several, or no way to tell)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as handle:
+            children = [int(child) for child in handle.read().split()]
+    except OSError:  # a kernel without CONFIG_PROC_CHILDREN: look for the parent in every stat
+        children = [int(entry) for entry in os.listdir("/proc")
+                    if entry.isdigit() and (_proc_stat(int(entry)) or {}).get("ppid") == pid]
+    return children[0] if len(children) == 1 else None
+
+
+def confined_pid(pid: int) -> Optional[int]:
+    """The process that runs the submission of a namespaced worker started as pid: its grandchild.
+
+    P and C create nothing else (namespaces.py), and the code in D cannot give them children,
+    so each has exactly one child; anything else means the layout is not the one expected."""
+    setup = _only_child(pid)
+    return _only_child(setup) if setup is not None else None
 
 
 def _start_time(pid: int) -> int:
