@@ -103,7 +103,7 @@ class CountingTarget:
     """A target that counts the round trips to its worker."""
 
     def __init__(self, target):
-        self.target, self.round_trips = target, 0
+        self.target, self.round_trips, self.replayed_calls = target, 0, 0
 
     def __getattr__(self, name):
         return getattr(self.target, name)
@@ -114,6 +114,7 @@ class CountingTarget:
 
     def call_many(self, calls):
         self.round_trips += 1
+        self.replayed_calls += len(calls)
         return self.target.call_many(calls)
 
 
@@ -127,6 +128,20 @@ def test_a_stub_costs_one_round_trip_however_many_tests_it_has(golden, replay):
     graded = [r for r in records if r.function]
     assert len(graded) == 38 and all(not r.passed and r.failure.not_implemented for r in graded)
     assert target.round_trips == len(catalog.FUNCTION_NAMES)  # each function's first test asks once
+
+
+def test_a_wrong_function_is_asked_only_its_first_call_before_its_tests_run_for_real(golden, write_submission):
+    # Each test's first call differs from the reference's, so replay asks nothing more: the calls
+    # after it would be made for nothing (a hostile function may take its whole time on each).
+    constant = reference_source() + "\ndef subtract(v, w):\n    return [0.5]\n"
+    target = CountingTarget(open_target(str(write_submission(constant))))
+    try:
+        records = run_suite(target, golden=golden, only=["subtract"])
+    finally:
+        target.close()
+    tests = [r for r in records if r.function == "subtract"]
+    assert len(tests) > 1 and not any(r.passed for r in tests)
+    assert target.replayed_calls == len(tests)
 
 
 def test_shrinking_stops_at_its_budget_on_a_genuine_failure(write_submission, monkeypatch):

@@ -47,9 +47,14 @@ def replayed(item, session: KataSession) -> Optional[bool]:
     # first call is asked, to recognise a stub.
     blocked = submission is not None and bool(submission.references.get(names[0], set()) & session.failed)
     # In chunks: a batch's timeout grows only a little with its size, and a slow (loaded)
-    # machine must not lose replay to it; a chunk that differs ends the replay early.
-    for start in range(0, 1 if blocked else len(calls), CHUNK):
-        chunk = calls[start:1 if blocked else start + CHUNK]
+    # machine must not lose replay to it; a chunk that differs ends the replay early. The
+    # first chunk is the first call alone: a wrong function usually differs there, and the
+    # calls after it would be made for nothing (each one may take the worker its whole time).
+    ends = [1] if blocked else sorted({1, *range(1 + CHUNK, len(calls), CHUNK), len(calls)})
+    for start, end in zip([0, *ends], ends):
+        chunk = calls[start:end]
+        if not chunk:
+            break
         try:
             replies = target.call_many(chunk)
         except SubmissionFailure:
