@@ -135,7 +135,7 @@ def test_a_stub_costs_one_round_trip_however_many_tests_it_has(golden, replay):
     assert target.round_trips == len(catalog.FUNCTION_NAMES)  # each function's first test asks once
 
 
-def test_a_wrong_function_is_asked_only_its_first_call_before_its_tests_run_for_real(golden, write_submission):
+def test_a_wrong_function_is_asked_one_call_before_its_test_runs_for_real(golden, write_submission):
     # Each test's first call differs from the reference's, so replay asks nothing more: the calls
     # after it would be made for nothing (a hostile function may take its whole time on each).
     constant = reference_source() + "\ndef subtract(v, w):\n    return [0.5]\n"
