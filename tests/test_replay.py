@@ -108,13 +108,14 @@ class CountingTarget:
     """A target that counts the round trips to its worker."""
 
     def __init__(self, target):
-        self.target, self.round_trips, self.replayed_calls = target, 0, 0
+        self.target, self.round_trips, self.replayed_calls, self.real_calls = target, 0, 0, 0
 
     def __getattr__(self, name):
         return getattr(self.target, name)
 
     def call(self, *args):
         self.round_trips += 1
+        self.real_calls += 1
         return self.target.call(*args)
 
     def call_many(self, calls):
@@ -133,6 +134,19 @@ def test_a_stub_costs_one_round_trip_however_many_tests_it_has(golden, replay):
     graded = [r for r in records if r.function]
     assert len(graded) == 38 and all(not r.passed and r.failure.not_implemented for r in graded)
     assert target.round_trips == len(catalog.FUNCTION_NAMES)  # each function's first test asks once
+
+
+@pytest.mark.parametrize("in_process", [True, False])
+def test_every_property_test_of_the_reference_passes_by_replay(golden, in_process):
+    # The tests of invalid input too: the reference's answer there is an exception, and an
+    # exception is a reply like any other, in the sandbox and in-process alike.
+    target = CountingTarget(open_target("solutions", in_process=in_process))
+    try:
+        records = run_suite(target, golden=golden, only=list(catalog.FUNCTION_NAMES))
+    finally:
+        target.close()
+    assert len(records) == len(golden) and all(r.passed for r in records)
+    assert target.real_calls == 0
 
 
 def test_a_wrong_function_is_asked_one_call_before_its_test_runs_for_real(golden, write_submission):
