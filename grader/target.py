@@ -123,6 +123,9 @@ class Target:
         """The run's experiments, [{"name", "kwargs", "seed"}], in test order: start them early if
         the target can (only a sandboxed one does). `experiment` still decides what to report."""
 
+    def skip_experiment(self, name: str, kwargs: Dict, seed: int) -> None:
+        """That run is not needed: its test failed without it. A target that started it may stop it."""
+
     def close(self) -> None:
         pass
 
@@ -286,6 +289,10 @@ class SandboxTarget(Target):
             raise outcome
         return outcome
 
+    def skip_experiment(self, name, kwargs, seed):
+        if self._runs is not None:
+            self._runs.skip(name, kwargs, seed)
+
     def close(self):
         if self._runs is not None:
             self._runs.close()
@@ -307,7 +314,9 @@ class _ExperimentRuns(Target):
         self.done: Dict[int, object] = {}
         self.left = 0.0  # what the run being checked may still be charged
         self.finished = False
-        self.changed = threading.Condition()  # a run is done, or the thread is over
+        self.changed = threading.Condition()  # a run began or is done, or the thread is over
+        self.skipped: set = set()  # runs whose tests failed without them (`skip`)
+        self.current: Optional[int] = None  # the run in progress; changes only under `changed`
         self.stopping = False
         self.thread = threading.Thread(target=self._run_all, name="experiments", daemon=True)
         self.thread.start()
@@ -316,10 +325,16 @@ class _ExperimentRuns(Target):
         try:
             self.worker.start(wait=True)
             for index, run in enumerate(self.runs):
-                if self.stopping:
-                    break
+                with self.changed:
+                    if self.stopping:
+                        break
+                    if index in self.skipped:
+                        continue
+                    self.current = index
+                    self.changed.notify_all()
                 outcome = self._checked(run["name"], run["kwargs"], run["seed"])
                 with self.changed:
+                    self.current = None
                     self.done[index] = outcome
                     self.changed.notify_all()
         except Exception:  # LoadFailed, or the worker killed by close(): nothing more runs here
@@ -371,14 +386,28 @@ class _ExperimentRuns(Target):
             raise TimedOut({"type": "TimeoutError", "where": [], "message": say(
                 "sandbox.experiment_too_slow", seconds=EXPERIMENT_LIMIT)})
 
+    def _index(self, name: str, kwargs: Dict, seed: int) -> Optional[int]:
+        return next((index for index, run in enumerate(self.runs)
+                     if (run["name"], run["seed"]) == (name, seed) and run["kwargs"] == kwargs), None)
+
     def outcome(self, name: str, kwargs: Dict, seed: int):
         """The outcome of that run, waiting for it; None if it is not one of the runs or never ran."""
-        for index, run in enumerate(self.runs):
-            if (run["name"], run["seed"]) == (name, seed) and run["kwargs"] == kwargs:
-                with self.changed:
-                    self.changed.wait_for(lambda: index in self.done or self.finished)
-                return self.done.get(index)
-        return None
+        index = self._index(name, kwargs, seed)
+        if index is None:
+            return None
+        with self.changed:
+            self.changed.wait_for(lambda: index in self.done or self.finished)
+        return self.done.get(index)
+
+    def skip(self, name: str, kwargs: Dict, seed: int) -> None:
+        """Do not run that run; if it is in progress, end it, and the thread goes on with the next
+        in a fresh worker. A run stuck in a function that timed out would otherwise hold back the
+        runs after it for the whole of its EXPERIMENT_LIMIT."""
+        index = self._index(name, kwargs, seed)
+        with self.changed:  # the thread cannot move to another run meanwhile: only that one is killed
+            self.skipped.add(index)
+            if index is not None and self.current == index:
+                self.worker.kill()
 
     def run_now(self, name: str, kwargs: Dict, seed: int):
         """Run and check it here, in this worker (restarted if need be), once the thread is over."""

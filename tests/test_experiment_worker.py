@@ -6,7 +6,7 @@ import time
 from grader.grading import grade
 from grader.kata import experiments
 from grader.kata.mistakes import reference_source
-from grader.target import open_target
+from grader.target import EXPERIMENT_LIMIT, open_target
 
 # linear_gradient is right until difference_quotient has been called: only difference_quotient's
 # own property tests call it, never an experiment.
@@ -58,3 +58,24 @@ def test_closing_the_target_ends_a_run_in_progress_and_leaves_nothing(write_subm
     assert process.poll() is not None  # the worker is gone, not left running the experiment
     assert not scratch.exists()
     assert not os.path.exists(f"/proc/{process.pid}/status") or process.returncode is not None
+
+
+def test_a_run_whose_test_failed_without_it_is_stopped_and_the_runs_after_it_go_on(write_submission):
+    # dot never returns: the descent's run (its distance) hangs until its whole EXPERIMENT_LIMIT,
+    # unless its test, which fails at once when dot timed out in its own tests, stops it.
+    hangs = reference_source() + "\ndef dot(v, w):\n    while True:\n        pass\n"
+    target = open_target(str(write_submission(hangs)), in_process=False)
+    planned = experiments.planned(0, ["descend_sum_of_squares", "fit_sgd"])
+    try:
+        target.start_experiments(planned)
+        runs = target._runs
+        with runs.changed:
+            assert runs.changed.wait_for(lambda: runs.current == 0 or runs.finished, timeout=60)
+        descend, sgd = planned
+        target.skip_experiment(descend["name"], descend["kwargs"], descend["seed"])
+        reply = target.experiment(sgd["name"], sgd["kwargs"], sgd["seed"])
+        assert reply["value"]["theta"]
+        # Stopped at once: the run was not charged its whole limit before the next one began.
+        assert runs.worker.charged < EXPERIMENT_LIMIT
+    finally:
+        target.close()
