@@ -52,6 +52,9 @@ TOTAL_SECONDS = 300.0  # charged seconds for the whole submission
 
 class Target:
     label: str = ""
+    # Requests the learner's code made of this side so far (stand-ins, the test's callables): work,
+    # like calls, for the shrink budget (plugin/profile.py).
+    requests: int = 0
     isolation: List[str] = []
     present: List[str] = []
     submission: Optional[Submission] = None
@@ -150,7 +153,14 @@ class InProcessTarget(Target):
         self.isolation = ["none: in-process (trusted code only)"]
         self.present = sorted(loaded.functions)
         ref = reference().functions
-        self.stand_ins = {name: ref[name] for name in catalog.FUNCTION_NAMES}
+        self.stand_ins = {name: self._counted(ref[name]) for name in catalog.FUNCTION_NAMES}
+
+    def _counted(self, stand_in):
+        @functools.wraps(stand_in)
+        def counted(*args, **kwargs):
+            self.requests += 1
+            return stand_in(*args, **kwargs)
+        return counted
 
     def call(self, name, args, isolate, seed):
         function = self.loaded.functions.get(name)
@@ -288,6 +298,10 @@ class SandboxTarget(Target):
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
+
+    @property
+    def requests(self) -> int:
+        return self.worker.requests
 
     def skip_experiment(self, name, kwargs, seed):
         if self._runs is not None:

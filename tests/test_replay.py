@@ -13,7 +13,8 @@ from grader import recording
 from grader.grading import grade, run_suite
 from grader.kata import catalog
 from grader.kata.mistakes import MUTANTS, reference_source, submission_source
-from grader.plugin import profile
+from grader.plugin import KataSession, profile
+from grader.plugin.impl import Impl
 from grader.target import open_target
 from helpers import BANK, ROOT
 
@@ -178,3 +179,19 @@ def test_shrinking_stops_at_its_budget_on_a_genuine_failure(write_submission, mo
         assert failure.kind == "mismatch" and failure.expected != failure.got and failure.call
     # Without a budget the examples shrink further than with none left.
     assert sum(len(f.call) for f in shrunk) < sum(len(f.call) for f in stopped)
+
+
+@pytest.mark.parametrize("in_process", [True, False])
+def test_the_requests_a_call_makes_of_the_trusted_side_are_counted_as_work(in_process):
+    # The reference's gradient_step calls scalar_multiply and add: isolated, both are stand-ins
+    # served by the trusted side, each a round trip from the sandbox, and work for the shrink budget.
+    target = open_target("solutions", in_process=in_process)
+    try:
+        before, work = target.requests, profile._calls[0]
+        with profile.kata_profile():
+            impl = Impl(KataSession(target=target), "gradient_step", "test")
+            assert impl.gradient_step([1.0, 2.0], [0.5, 0.5], -1.0) == [0.5, 1.5]
+        assert target.requests - before == 2
+        assert profile._calls[0] - work == 1 + 2
+    finally:
+        target.close()

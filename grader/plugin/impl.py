@@ -57,6 +57,7 @@ class Impl:
         session = self.session
         target = session.target
         self.last_args, self.last_seed = list(args), session.call_seed(self.nodeid, self.calls)
+        requests = target.requests
         try:
             self.last = target.call(self.name, list(args), self.isolate, self.last_seed)
         except (Crashed, TimedOut) as failure:
@@ -73,6 +74,10 @@ class Impl:
                 self.poisoned, self.poisoned_traceback = failure, failure.__traceback__
                 session.not_implemented.setdefault(self.name, failure)
             raise
+        finally:
+            # Each request the call made of this side (a stand-in, the test's `f`) was a round trip
+            # too: estimate_gradient's calls make 2n of them.
+            profile.count_call(target.requests - requests)
         self._record(args, self.last)
         mutated = self.last.get("mutated") or []
         if mutated:  # its answer was withheld (runtime.invoke): the call fails in every test
