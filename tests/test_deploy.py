@@ -29,9 +29,6 @@ from grader.kata.mistakes import MUTANTS, reference_source, submission_source
 from grader.platforms import pins
 from helpers import ROOT, run_grader
 
-# Its tests share an expensive fixture: they run in one xdist worker (pyproject: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("deploy")
-
 RUNNERS = list(catalog.FUNCTION_NAMES) + [e.name for e in catalog.EXPERIMENTS]
 VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
 

@@ -105,9 +105,6 @@ import random
 import sys
 import time
 
-# Its tests share an expensive fixture: they run in one xdist worker (pyproject: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("feedback_internals")
-
 
 def add(v, w):  # nondeterministic: depends on the clock
     if len(v) != len(w):

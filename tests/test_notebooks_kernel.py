@@ -11,9 +11,6 @@ from grader.kata import catalog
 from grader.kata.mistakes import MUTANTS
 from grader.learner import notebook
 
-# Its tests share an expensive fixture: they run in one xdist worker (pyproject: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("notebooks_kernel")
-
 pytest.importorskip("ipykernel")
 NotebookClient = pytest.importorskip("nbclient").NotebookClient
 

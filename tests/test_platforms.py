@@ -15,9 +15,6 @@ import pytest
 from grader.kata.mistakes import MUTANTS, reference_source, submission_source
 from helpers import ROOT, run_grader
 
-# Its tests share an expensive fixture: they run in one xdist worker (pyproject: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("platforms")
-
 
 # --- Gradescope ----------------------------------------------------------------------
 

@@ -19,10 +19,8 @@ from helpers import ROOT
 
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin")
 
-pytestmark = [pytest.mark.skipif(os.geteuid() != 0 or SYSTEM_PYTHON is None,
-                                 reason="needs root and a system Python in /usr/bin"),
-              # Its tests share an expensive fixture: one xdist worker runs them (--dist loadgroup).
-              pytest.mark.xdist_group("privileges")]
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or SYSTEM_PYTHON is None,
+                                reason="needs root and a system Python in /usr/bin")
 
 PROBE = '''
 import os
