@@ -16,8 +16,8 @@ anyone reads it.
 A sandboxed submission's experiments run in a worker of their own, started as soon as
 grading knows its runs (`start_experiments`: grading.py, before it imports pytest) and
 running beside the property tests on a second core; the experiment tests then collect
-their runs. Every grade does it so, alone
-or in a batch, so a run never depends on what the property tests left in a worker.
+their runs. Every grade does it so, alone or in a batch, so a run never depends on what the
+property tests left in a worker.
 
 Time, for a submission in the sandbox, is what the worker is charged (sandbox/meter.py):
 at most CALL_LIMIT per call, FUNCTION_BUDGET per exercise function across all its
@@ -418,9 +418,11 @@ class _ExperimentRuns(Target):
         in a fresh worker. A run stuck in a function that timed out would otherwise hold back the
         runs after it for the whole of its EXPERIMENT_LIMIT."""
         index = self._index(name, kwargs, seed)
+        if index is None:
+            return
         with self.changed:  # the thread cannot move to another run meanwhile: only that one is killed
             self.skipped.add(index)
-            if index is not None and self.current == index:
+            if self.current == index:
                 self.worker.kill()
 
     def run_now(self, name: str, kwargs: Dict, seed: int):

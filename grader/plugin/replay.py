@@ -50,11 +50,9 @@ def replayed(item, session: KataSession) -> Optional[bool]:
     # machine must not lose replay to it; a chunk that differs ends the replay early. The
     # first chunk is the first call alone: a wrong function usually differs there, and the
     # calls after it would be made for nothing (each one may take the worker its whole time).
-    ends = [1] if blocked else sorted({1, *range(1 + CHUNK, len(calls), CHUNK), len(calls)})
-    for start, end in zip([0, *ends], ends):
+    bounds = [0, 1] if blocked else [0, *range(1, len(calls), CHUNK), len(calls)]
+    for start, end in zip(bounds, bounds[1:]):
         chunk = calls[start:end]
-        if not chunk:
-            break
         try:
             replies = target.call_many(chunk)
         except SubmissionFailure:

@@ -105,7 +105,7 @@ class Worker:
         self.serve_reference = serve_reference
         self.total_seconds = total_seconds
         self.charged = charged  # seconds charged to the submission so far
-        self.requests = 0  # requests of the worker's served so far: stand-ins, the test's callables
+        self.requests = 0  # the worker's requests served so far: stand-ins, the test's callables
         self.last_charge = 0.0  # seconds charged to the last call
         self.deadline = time.monotonic() + max(total_seconds * 3, total_seconds + 60)
         self.meter: Optional[Meter] = None
