@@ -104,15 +104,16 @@ class Target:
         """The value of name(*args), the target's own function with no stand-in, for checking a run."""
         return self.call(name, args, False, seed)["value"]
 
-    def call_many(self, calls: List[Dict]) -> List[Dict]:
-        """Replies to [{"name", "args", "seed"}] (isolated calls); raises SubmissionFailure.
+    def call_many(self, calls: List[Dict], isolate: bool = True, again: bool = False) -> List[Dict]:
+        """Replies to [{"name", "args", "seed"}]: isolated calls, unless not isolate (see SandboxTarget).
 
-        A call that raised is a reply like any other (op "raise"), as the sandbox's are: replay
-        compares it with the reference's, which raised too in the tests of invalid input."""
+        Raises SubmissionFailure. A call that raised is a reply like any other (op "raise"), as the
+        sandbox's are: replay compares it with the reference's, which raised too in the tests of
+        invalid input."""
         replies = []
         for c in calls:
             try:
-                replies.append(self.call(c["name"], copy.deepcopy(c["args"]), True, c["seed"]))
+                replies.append(self.call(c["name"], copy.deepcopy(c["args"]), isolate, c["seed"]))
             except Raised as failure:
                 if type(failure) is not Raised:  # a crash or a timeout ends the replay
                     raise
@@ -228,31 +229,37 @@ class SandboxTarget(Target):
         return self._budgeted(name, lambda limit: self.worker.call(
             {"exercise": name, "isolate": isolate}, args, limit, seed, allowed=allowed))
 
-    def call_many(self, calls: List[Dict]) -> List[Dict]:
-        """Replies to [{"name", "args", "seed"}] (isolated calls, all of one function) in one round trip.
+    def call_many(self, calls: List[Dict], isolate: bool = True, again: bool = False) -> List[Dict]:
+        """Replies to [{"name", "args", "seed"}] (all of one function) in one round trip.
 
         This is replay (plugin/replay.py): when it passes, the test made exactly these
         calls, and they are charged to the function's budget; when it does not, the test
-        runs for real, and only that is charged."""
+        runs for real, and only that is charged. isolate: with correct stand-ins for the
+        other exercise functions (else the learner's own). again: the same test's calls asked
+        once more, after a first try that did not pass; the tries are charged together."""
+        earlier = 0.0
+        if again and self._replayed is not None:
+            earlier, self._replayed = self._replayed[2], None
         self._settle()
         names = {c["name"] for c in calls}
         if not calls:
             return []
         if len(names) != 1:
-            return super().call_many(calls)
+            return super().call_many(calls, isolate)
         name = calls[0]["name"]
         left = FUNCTION_BUDGET - self.spent.get(name, 0.0)
         if left <= 0:
             raise TimedOut({"type": "TooSlow", "where": [], "message": say(
                 "sandbox.function_too_slow", function=name, seconds=FUNCTION_BUDGET)})
-        fns = [{"fn": {"exercise": name, "isolate": True}, "args": c["args"], "seed": c["seed"]}
+        fns = [{"fn": {"exercise": name, "isolate": isolate}, "args": c["args"], "seed": c["seed"]}
                for c in calls]
+        allowed = runtime.stand_ins_for(name) if isolate else frozenset()
         try:
-            replies = self.worker.call_many(fns, min(CALL_LIMIT, left), allowed=runtime.stand_ins_for(name))
+            replies = self.worker.call_many(fns, min(CALL_LIMIT, left), allowed=allowed)
         except SubmissionFailure:
-            self.worker.charged -= self.worker.last_charge
+            self.worker.charged -= self.worker.last_charge + earlier
             raise
-        self._replayed = (name, calls[0]["seed"], self.worker.last_charge)
+        self._replayed = (name, calls[0]["seed"], self.worker.last_charge + earlier)
         return replies
 
     def _settle(self) -> None:

@@ -15,6 +15,7 @@ from grader.kata import catalog
 from grader.kata.mistakes import MUTANTS, reference_source, submission_source
 from grader.plugin import KataSession, profile
 from grader.plugin.impl import Impl
+from grader.sandbox import process
 from grader.target import open_target
 from helpers import BANK, ROOT
 
@@ -38,7 +39,11 @@ def golden():
 
 
 def outcome(run):
-    return json.dumps([dataclasses.asdict(r) for r in run.records], sort_keys=True, default=repr)
+    return outcome_of(run.records)
+
+
+def outcome_of(records):
+    return json.dumps([dataclasses.asdict(r) for r in records], sort_keys=True, default=repr)
 
 
 def describe(value):
@@ -119,10 +124,10 @@ class CountingTarget:
         self.real_calls += 1
         return self.target.call(*args)
 
-    def call_many(self, calls):
+    def call_many(self, calls, **how):
         self.round_trips += 1
         self.replayed_calls += len(calls)
-        return self.target.call_many(calls)
+        return self.target.call_many(calls, **how)
 
 
 @pytest.mark.parametrize("replay", [True, False])
@@ -148,6 +153,48 @@ def test_every_property_test_of_the_reference_passes_by_replay(golden, in_proces
         target.close()
     assert len(records) == len(golden) and all(r.passed for r in records)
     assert target.real_calls == 0
+    if not in_process:  # in-process, a stand-in is a plain call, not a round trip
+        # Nothing asked of the trusted side: replay uses the learner's own helpers once they passed
+        # their tests, and the worker computes the tests' f itself.
+        assert target.requests == 0
+
+
+# The tests' f called with a tuple, with a float subclass and with a vector of the wrong length.
+F_USES = reference_source() + """
+class Number(float):
+    pass
+
+def difference_quotient(f, x, h):
+    return (f(Number(x + h)) - f(x)) / h
+
+def partial_difference_quotient(f, v, i, h):
+    w = tuple(v_j + (h if j == i else 0) for j, v_j in enumerate(v))
+    return (f(w) - f(v)) / h
+
+def estimate_gradient(f, v, h=0.0001):
+    return [(f(list(v) + [h]) - f(v)) / h for _ in v]
+"""
+
+
+def test_the_worker_computes_the_tests_f_as_the_trusted_side_does(write_submission, monkeypatch):
+    path = str(write_submission(F_USES))
+
+    def graded():
+        target = open_target(path)
+        try:
+            records = run_suite(target, only=["difference_quotient", "partial_difference_quotient",
+                                              "estimate_gradient"])
+            return records, target.requests
+        finally:
+            target.close()
+
+    local, asked_locally = graded()
+    monkeypatch.setattr(process, "_portable", lambda value: None)  # every evaluation of f a round trip
+    remote, asked_remotely = graded()
+    assert outcome_of(local) == outcome_of(remote)
+    assert asked_locally < asked_remotely
+    failed = {r.function: r.failure for r in local if not r.passed}
+    assert set(failed) == {"estimate_gradient"} and "f expects a vector" in failed["estimate_gradient"].message
 
 
 def test_a_wrong_function_is_asked_one_call_before_its_test_runs_for_real(golden, write_submission):

@@ -115,6 +115,8 @@ def pytest_runtest_makereport(item, call):
         impl_ = item.funcargs.get("impl") if hasattr(item, "funcargs") else None
         record = make_record(item, call, report, impl_, item.stash.get(_TRACE, None))
         record = reword(record, call.excinfo.value if call.excinfo else None, impl_)
+        if record.function:
+            session.graded.add(record.function)
         if record.function and not record.passed:
             session.failed.add(record.function)
         session.records.append(record)

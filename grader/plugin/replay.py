@@ -51,14 +51,35 @@ def replayed(item, session: KataSession) -> Optional[bool]:
     # first chunk is the first call alone: a wrong function usually differs there, and the
     # calls after it would be made for nothing (each one may take the worker its whole time).
     bounds = [0, 1] if blocked else [0, *range(1, len(calls), CHUNK), len(calls)]
+    if not blocked and _own_helpers_passed(session, submission, names[0]):
+        # The learner's own helpers, which passed all their tests: no round trip to the trusted side
+        # for a correct stand-in at each of their calls. Where that gives the reference's answers, the
+        # real run passes too (an example passes with the learner's own helpers: impl.py's rule).
+        if _replay(item, session, target, calls, bounds, isolate=False):
+            return True
+        passed = _replay(item, session, target, calls, bounds, isolate=True, again=True)
+    else:
+        passed = _replay(item, session, target, calls, bounds, isolate=True)
+    return None if blocked or not passed else True
+
+
+def _own_helpers_passed(session: KataSession, submission, name: str) -> bool:
+    """Whether every other exercise function `name` may call has been graded in this run, and passed."""
+    helpers = submission.references.get(name, set()) if submission is not None else set()
+    return bool(helpers) and helpers <= session.graded and not helpers & session.failed
+
+
+def _replay(item, session: KataSession, target, calls, bounds, isolate: bool, again: bool = False) -> bool:
+    """Whether the submission answers every call as the reference did; raises for a known stub."""
+    names = graded_names(item)
     for start, end in zip(bounds, bounds[1:]):
         chunk = calls[start:end]
         try:
-            replies = target.call_many(chunk)
+            replies = target.call_many(chunk, isolate=isolate, again=again and start == 0)
         except SubmissionFailure:
-            return None
+            return False
         if len(replies) != len(chunk):
-            return None
+            return False
         if start == 0 and replies and replies[0].get("op") == "raise" \
                 and replies[0].get("type") == "NotImplementedError":
             failure = Raised(replies[0])
@@ -66,5 +87,5 @@ def replayed(item, session: KataSession) -> Optional[bool]:
             session.not_implemented.setdefault(names[0], failure)
             raise known_stub(session, names[0])
         if any(answer_key(r) != c["answer"] for r, c in zip(replies, chunk)):
-            return None
-    return None if blocked else True
+            return False
+    return True

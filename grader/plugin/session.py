@@ -22,6 +22,7 @@ class KataSession:
         self._owns_target = target is None
         self._target_error: Optional[BaseException] = None
         self.records: List[Record] = []
+        self.graded: set = set()  # functions with a finished test so far
         self.failed: set = set()  # functions with a failing test so far
         self.broken: Dict[str, str] = {}  # functions that timed out or crashed: why
         self.not_implemented: Dict[str, Exception] = {}  # stubs: the NotImplementedError each raised

@@ -6,7 +6,9 @@ test's `f`), and those calls are served on the same pipes. Callables inside
 arguments travel as {"$fn": id} and are called back where they live. A callable sent
 back to the side it came from travels as {"$back": id} and is that side's own object
 again: the worker handing the test's `f` on to a stand-in costs no round trips through
-the worker each time the stand-in calls it.
+the worker each time the stand-in calls it. A callable the trusted side can describe
+(`portable`, the tests' f) also carries its description, and the worker computes it
+itself (`local`) for the arguments it can: no round trip at all.
 
 The two ends do not trust alike. The worker trusts what the trusted side sends. The
 trusted side gives its channel a `parse` (sandbox/messages.py) that checks every
@@ -19,7 +21,7 @@ import os
 import select
 import struct
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 MAX_MESSAGE = 64 * 1024 * 1024  # what the worker accepts from the trusted side
 WATCH_SLICE = 0.05
@@ -74,6 +76,24 @@ class _Remote:
         return self.channel.call({"callable": self.key}, args, self.deadline)
 
 
+class _Local:
+    """A callable of the other side that this side computes itself when it can (compute returns
+    anything but `unable`), and calls over the channel otherwise. It goes back as the other
+    side's own object, like _Remote: what this side did to it never reaches the other side."""
+
+    __slots__ = ("remote", "compute", "unable")
+
+    def __init__(self, remote: _Remote, compute: Callable, unable):
+        self.remote, self.compute, self.unable = remote, compute, unable
+
+    def __call__(self, *args):
+        if len(args) == 1:
+            value = self.compute(args[0])
+            if value is not self.unable:
+                return value
+        return self.remote(*args)
+
+
 def _unknown(*args):
     """What a {"$back": id} naming nothing this side sent becomes: a function that fails."""
     raise LookupError("a function the grader never sent")
@@ -81,12 +101,17 @@ def _unknown(*args):
 
 class Channel:
     def __init__(self, read_fd: int, write_fd: int, serve: Callable[[Dict], Dict], *,
-                 limit: int = MAX_MESSAGE, parse: Optional[Callable[[bytes], Dict]] = None):
+                 limit: int = MAX_MESSAGE, parse: Optional[Callable[[bytes], Dict]] = None,
+                 portable: Optional[Callable[[object], Optional[list]]] = None,
+                 local: Optional[Dict[str, Tuple[Callable, object]]] = None):
+        """portable (the trusted side's): a callable's [kind, *parameters], or None, sent with it;
+        local (the worker's): kind -> (make, unable), make(*parameters) computing such a callable."""
         self.read_fd = read_fd
         self.write_fd = write_fd
         self.serve = serve  # answers {"op": "call", ...} messages from the other side
         self.limit = limit
         self.parse = parse  # bytes -> message, raising ValueError; None: plain JSON
+        self.portable, self.local = portable, local or {}
         self.watch: Optional[Callable[[], None]] = None
         self._watched = 0.0  # when watch last ran
         self.send_limit: Optional[int] = None  # the largest message the other side accepts
@@ -98,17 +123,25 @@ class Channel:
     def encode(self, value):
         if type(value) is _Remote and value.channel is self:
             return {"$back": value.key}
+        if type(value) is _Local and value.remote.channel is self:
+            return {"$back": value.remote.key}
         if callable(value) and not isinstance(value, type):
             key = next(self._keys)
             self._exported[key] = value
-            return {"$fn": key}
+            description = self.portable(value) if self.portable is not None else None
+            return {"$fn": key, "local": description} if description else {"$fn": key}
         if isinstance(value, (list, tuple)):
             return [self.encode(v) for v in value]
         return value
 
     def decode(self, value, deadline: Optional[float] = None):
         if isinstance(value, dict) and "$fn" in value:
-            return _Remote(self, value["$fn"], deadline)
+            remote = _Remote(self, value["$fn"], deadline)
+            description = value.get("local")
+            if self.local and isinstance(description, list) and description and description[0] in self.local:
+                make, unable = self.local[description[0]]
+                return _Local(remote, make(*description[1:]), unable)
+            return remote
         if isinstance(value, dict) and "$back" in value:
             return self._exported.get(value["$back"], _unknown)
         if isinstance(value, list):

@@ -163,7 +163,7 @@ class Worker:
         os.close(from_worker_w)
         _live_workers[self.process.pid] = self
         self.channel = Channel(from_worker_r, to_worker_w, self._serve, limit=messages.MAX_MESSAGE,
-                               parse=messages.parse)
+                               parse=messages.parse, portable=_portable)
         self.meter = Meter(self.process.pid)
         limits = dict(self.limits, cpu_seconds=self.cpu_seconds)
         limits["processes"] = _process_count(uid if uid is not None else os.geteuid()) + PROCESS_HEADROOM
@@ -381,6 +381,12 @@ class Worker:
         except (NotPlain, Exception) as error:
             return {"op": "raise", "type": type(error).__name__, "message": str(error)[:500],
                     "is_exception": True, "where": []}
+
+
+def _portable(value) -> Optional[list]:
+    """The description the worker computes a callable of the tests from (its class's `portable`)."""
+    describe = getattr(type(value), "portable", None)
+    return describe(value) if describe is not None else None
 
 
 def _int(text) -> int:

@@ -59,6 +59,7 @@ def confine_self(start: dict, scratch: Path):
 
 def main(read_fd: int, write_fd: int) -> None:
     # Everything the worker itself needs is imported before the submission can run.
+    from ..kata import quadratic
     from . import guard, runtime
     from .channel import Channel, RemoteError, TooLarge
     from .messages import MAX_MESSAGE
@@ -112,7 +113,7 @@ def main(read_fd: int, write_fd: int) -> None:
 
     for fd in (read_fd, write_fd):
         os.set_inheritable(fd, False)  # programs the submission starts must not hold the protocol's pipes
-    channel = Channel(read_fd, write_fd, serve)
+    channel = Channel(read_fd, write_fd, serve, local={"quadratic": (quadratic.local, quadratic.NOT_LOCAL)})
     channel.send_limit = MAX_MESSAGE  # what the trusted side accepts: a larger reply would cost a restart
 
     def send(reply):
