@@ -23,7 +23,7 @@ from helpers import BANK, ROOT
 # shuffled dataset, an ignored argument, an endless loop, a process that exits. Fault isolation
 # keeps them apart, so one grade shows replay and the real run agreeing on all of them.
 MISTAKES = ("subtract-reversed", "minibatches-shuffles-dataset", "estimate_gradient-ignores-h",
-            "squared_distance-takes-root", "linear_gradient-no-factor-2")
+            "squared_distance-takes-root", "linear_gradient-no-factor-2", "scalar_multiply-adds")
 CASES = {
     "reference": reference_source(),
     "numpy": (BANK / "alternatives" / "numpy_style.py").read_text(),
@@ -58,6 +58,10 @@ def test_replay_gives_the_very_same_records(name, write_submission):
     if name == "mistakes":  # each mistake cost its own function's points
         lost = {r.function for r in replayed.records if not r.passed}
         assert {"add", "dot"} | {m.function for m in MUTANTS if m.id in MISTAKES} <= lost
+        # A function that passes with correct helpers is told what its own helpers do to it: the
+        # replay makes the calls the real run compares (a broken scalar_multiply, an endless add).
+        notes = {r.function: r.note for r in replayed.records if r.passed and r.note}
+        assert {"vector_mean", "gradient_step"} <= set(notes), notes
 
 
 def test_the_recording_covers_every_property_test_and_no_experiment(golden):
