@@ -198,7 +198,8 @@ def test_the_worker_computes_the_tests_f_as_the_trusted_side_does(write_submissi
     assert outcome_of(local) == outcome_of(remote)
     assert asked_locally < asked_remotely
     failed = {r.function: r.failure for r in local if not r.passed}
-    assert set(failed) == {"estimate_gradient"} and "f expects a vector" in failed["estimate_gradient"].message
+    assert set(failed) == {"estimate_gradient"}
+    assert "f expects a vector" in failed["estimate_gradient"].message
 
 
 def test_a_wrong_function_is_asked_one_call_before_its_test_runs_for_real(golden, write_submission):
