@@ -98,14 +98,16 @@ def run_epoch(name: str, fns, kwargs: Dict, theta, epoch: int):
     data, rate = kwargs["data"], kwargs["learning_rate"]
     linear_gradient, vector_mean, gradient_step = fns.linear_gradient, fns.vector_mean, fns.gradient_step
     # The trusted side's fns make independent calls in one round trip (`each`); the same calls.
-    each = getattr(fns, "each", None) or (lambda name, calls: _each(getattr(fns, name), calls))
+    each = getattr(fns, "each", None)
     if name == "fit_batch":
-        grad = vector_mean(each("linear_gradient", [(x, y, theta) for x, y in data]))
-        return gradient_step(theta, grad, -rate)
+        grads = each("linear_gradient", [(x, y, theta) for x, y in data]) if each \
+            else [linear_gradient(x, y, theta) for x, y in data]
+        return gradient_step(theta, vector_mean(grads), -rate)
     if name == "fit_minibatch":
         for batch in list(fns.minibatches(data, int(kwargs["batch_size"]))):
-            grad = vector_mean(each("linear_gradient", [(x, y, theta) for x, y in batch]))
-            theta = gradient_step(theta, grad, -rate)
+            grads = each("linear_gradient", [(x, y, theta) for x, y in batch]) if each \
+                else [linear_gradient(x, y, theta) for x, y in batch]
+            theta = gradient_step(theta, vector_mean(grads), -rate)
         return theta
     if name == "fit_sgd":
         order = list(data)
@@ -114,12 +116,6 @@ def run_epoch(name: str, fns, kwargs: Dict, theta, epoch: int):
             theta = gradient_step(theta, linear_gradient(x, y, theta), -rate)
         return theta
     raise KeyError(name)
-
-
-def _each(function, calls):
-    # The function is looked up once for all the calls: a lookup per call through the
-    # minibatch watcher (_Batches.__getattr__) cost a third of a minibatch run.
-    return [function(*args) for args in calls]
 
 
 def run(name: str, fns, kwargs: Dict) -> Dict:
