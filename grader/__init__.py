@@ -17,7 +17,8 @@ The core, in the order data flows (each stage hands typed records to the next):
 
 Around the core:
 
-    kata/         the content: catalog (functions, points), experiments, the mistake bank
+    kata/         the content: catalog (functions, points), experiments, the tests' f (quadratic),
+                  the mistake bank
     text/         every sentence a learner reads, per language (TOML), and its lookup
     exports/      terminal report, Gradescope results.json, JUnit XML, GitHub Classroom outputs
     platforms/    Gradescope's autograder zip and runner
