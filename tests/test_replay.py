@@ -163,15 +163,21 @@ def test_every_property_test_of_the_reference_passes_by_replay(golden, in_proces
         assert target.requests == 0
 
 
-# The tests' f called with a tuple, with a float subclass and with a vector of the wrong length.
+# The tests' f called with a float subclass, an int too large for a float, a keyword argument,
+# a tuple, and a vector of the wrong length.
 F_USES = reference_source() + """
 class Number(float):
     pass
 
 def difference_quotient(f, x, h):
-    return (f(Number(x + h)) - f(x)) / h
+    f(Number(x))
+    return f(10 ** 400)
 
 def partial_difference_quotient(f, v, i, h):
+    try:
+        f(v=v)
+    except TypeError:
+        pass
     w = tuple(v_j + (h if j == i else 0) for j, v_j in enumerate(v))
     return (f(w) - f(v)) / h
 
@@ -198,7 +204,8 @@ def test_the_worker_computes_the_tests_f_as_the_trusted_side_does(write_submissi
     assert outcome_of(local) == outcome_of(remote)
     assert asked_locally < asked_remotely
     failed = {r.function: r.failure for r in local if not r.passed}
-    assert set(failed) == {"estimate_gradient"}
+    assert set(failed) == {"difference_quotient", "estimate_gradient"}
+    assert "too large" in failed["difference_quotient"].message
     assert "f expects a vector" in failed["estimate_gradient"].message
 
 

@@ -25,16 +25,21 @@ def local(a, b, c):
 
     Plain means exactly int and float (not bool, not a subclass such as numpy.float64) in a list
     or tuple of the right length: what the channel's JSON delivers to the trusted side unchanged,
-    so that the trusted side would compute the same value. Anything else (a wrong argument
-    included) goes to the trusted side, which says what is wrong with it."""
-    if isinstance(a, list):
-        size = len(a)
+    so that the trusted side would compute the same value. Anything else, and anything that
+    raises (an int too large for a float), goes to the trusted side, which says what is wrong
+    with it in the same words as always."""
+    vector = isinstance(a, list)
+    size = len(a) if vector else 0
 
-        def compute(x):
-            if type(x) in (list, tuple) and len(x) == size and all(type(xi) in (int, float) for xi in x):
-                return value(a, b, c, x)
+    def compute(x):
+        if vector:
+            plain = type(x) in (list, tuple) and len(x) == size and all(type(xi) in (int, float) for xi in x)
+        else:
+            plain = type(x) in (int, float)
+        if not plain:
             return NOT_LOCAL
-    else:
-        def compute(x):
-            return value(a, b, c, x) if type(x) in (int, float) else NOT_LOCAL
+        try:
+            return value(a, b, c, x)
+        except Exception:
+            return NOT_LOCAL
     return compute

@@ -86,12 +86,12 @@ class _Local:
     def __init__(self, remote: _Remote, compute: Callable, unable):
         self.remote, self.compute, self.unable = remote, compute, unable
 
-    def __call__(self, *args):
-        if len(args) == 1:
+    def __call__(self, *args, **kwargs):
+        if len(args) == 1 and not kwargs:
             value = self.compute(args[0])
             if value is not self.unable:
                 return value
-        return self.remote(*args)
+        return self.remote(*args, **kwargs)  # which fails as it did before for what it does not take
 
 
 def _unknown(*args):
