@@ -29,7 +29,7 @@ from typing import Dict, List, Optional
 
 from .paths import KATA_TESTS, PROJECT_ROOT, SOLUTIONS
 
-FORMAT = 1
+FORMAT = 2  # 2: a call may carry the inputs of the example it begins ("given")
 APP = "gradient-descent-kata"
 SHIPPED_DIR = PROJECT_ROOT / "grader" / "recordings"
 # What the recorded calls and answers depend on, besides the versions.
@@ -182,7 +182,8 @@ def _checked_tests(body):
 
 def _checked_call(call) -> Dict:
     from .kata.catalog import FUNCTION_NAMES
-    if not isinstance(call, dict) or set(call) != {"name", "args", "seed", "answer"}:
+    if not isinstance(call, dict) or set(call) - {"given"} != {"name", "args", "seed", "answer"} \
+            or not isinstance(call.get("given", {}), dict):
         raise ValueError("a malformed call")
     if call["name"] not in FUNCTION_NAMES or type(call["seed"]) is not int \
             or not isinstance(call["args"], list) or not isinstance(call["answer"], list):
@@ -208,6 +209,38 @@ def _encode(value):
     if (cls.__module__, cls.__qualname__) in ALLOWED_OBJECTS:
         return {"$object": [cls.__module__, cls.__qualname__], "state": _encode_state(vars(value))}
     raise Unstorable(f"a recording cannot hold a {cls.__qualname__}")
+
+
+def comparable(args) -> Optional[bytes]:
+    """A call's arguments as they are recorded, to compare (None for what a recording cannot hold)."""
+    try:
+        return _canonical(_encode(list(args)))
+    except Unstorable:
+        return None
+
+
+def encode_given(value):
+    """An example's inputs (plain data drawn by Hypothesis) as JSON, tuples kept as tuples: the
+    test's body meets exactly what it met when recorded (decode_given)."""
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is list:
+        return [encode_given(v) for v in value]
+    if type(value) is tuple:
+        return {"$tuple": [encode_given(v) for v in value]}
+    if type(value) is dict and all(type(k) is str for k in value) and "$tuple" not in value:
+        return {k: encode_given(v) for k, v in value.items()}
+    raise Unstorable(f"a recording cannot hold an input of type {type(value).__qualname__}")
+
+
+def decode_given(value):
+    if type(value) is list:
+        return [decode_given(v) for v in value]
+    if type(value) is dict:
+        if set(value) == {"$tuple"} and type(value["$tuple"]) is list:
+            return tuple(decode_given(v) for v in value["$tuple"])
+        return {k: decode_given(v) for k, v in value.items()}
+    return value
 
 
 def _encode_state(state: Dict) -> Dict:

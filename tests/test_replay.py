@@ -27,6 +27,7 @@ MISTAKES = ("subtract-reversed", "minibatches-shuffles-dataset", "estimate_gradi
 CASES = {
     "reference": reference_source(),
     "numpy": (BANK / "alternatives" / "numpy_style.py").read_text(),
+    "fsum": (BANK / "alternatives" / "tuples_and_fsum.py").read_text(),
     "mistakes": reference_source() + "".join(f"\n\n{m.source}" for m in MUTANTS if m.id in MISTAKES)
     + "\ndef add(v, w):\n    while True:\n        pass\n"
     + "\nimport os\ndef dot(v, w):\n    os._exit(0)\n",
@@ -207,6 +208,19 @@ def test_the_worker_computes_the_tests_f_as_the_trusted_side_does(write_submissi
     assert set(failed) == {"difference_quotient", "estimate_gradient"}
     assert "too large" in failed["difference_quotient"].message
     assert "f expects a vector" in failed["estimate_gradient"].message
+
+
+@pytest.mark.parametrize("style", ["tuples_and_fsum", "numpy_style"])
+def test_correct_code_whose_floats_differ_in_the_last_bits_passes_by_replay(golden, style):
+    # Its answers are not the reference's to the bit, but each test's own body, run again on the
+    # recorded inputs with them, accepts them within its tolerances: no test runs for real.
+    target = CountingTarget(open_target(str(BANK / "alternatives" / f"{style}.py")))
+    try:
+        records = run_suite(target, golden=golden, only=list(catalog.FUNCTION_NAMES))
+    finally:
+        target.close()
+    assert len(records) == len(golden) and all(r.passed for r in records)
+    assert target.real_calls == 0
 
 
 def test_a_wrong_function_is_asked_one_call_before_its_test_runs_for_real(golden, write_submission):

@@ -38,6 +38,7 @@ class Impl:
         self.last_seed = 0
         self.note: Optional[str] = None
         self.isolate = True  # False while an example is tried again with the learner's own helpers
+        self.given: Optional[Dict] = None  # recording: the inputs of the example whose first call is next
         self.retry_stuck = False
 
     def __getattr__(self, attr):
@@ -89,10 +90,13 @@ class Impl:
 
     def _record(self, args, reply):
         if self.session.recording is not None:
+            from ..recording import encode_given
             from .replay import answer_key
-            self.session.recording.setdefault(self.nodeid, []).append(
-                {"name": self.name, "args": copy.deepcopy(list(args)), "seed": self.last_seed,
-                 "answer": answer_key(reply)})
+            entry = {"name": self.name, "args": copy.deepcopy(list(args)), "seed": self.last_seed,
+                     "answer": answer_key(reply)}
+            if self.given is not None:  # the first call of an example
+                entry["given"], self.given = encode_given(self.given), None
+            self.session.recording.setdefault(self.nodeid, []).append(entry)
 
     def _diagnose_dependencies(self, args):
         """With a dependency already failing, see whether the learner's own one changes this answer."""
@@ -172,6 +176,10 @@ def install_retry(test_function) -> None:
     @functools.wraps(inner)
     def either_way(*args, **kwargs):
         impl = kwargs.get("impl")
+        if isinstance(impl, Impl) and impl.session.recording is not None:
+            # The example's inputs, for replay to run this body again on them (replay.py, `_tolerated`).
+            impl.given = {"args": copy.deepcopy(list(args)),
+                          "kwargs": {k: copy.deepcopy(v) for k, v in kwargs.items() if k != "impl"}}
         try:
             return inner(*args, **kwargs)
         except (AssertionError, SubmissionFailure):
