@@ -181,8 +181,8 @@ def _tolerated(item, name: str, calls, replies, examples, checked: int) -> Optio
     while checked < len(examples) and examples[checked][1] <= len(replies):
         first, end, given = examples[checked]
         served = _Served(name, calls[first:end], replies[first:end])
-        inputs = decode_given(given)
         try:
+            inputs = decode_given(given)
             body(*inputs["args"], impl=served, **inputs["kwargs"])
         except Exception:  # a wrong answer, a raise, a call not recorded: the real run says which
             return None
