@@ -147,17 +147,23 @@ def test_a_stub_costs_one_round_trip_however_many_tests_it_has(golden, replay):
     assert target.round_trips == len(catalog.FUNCTION_NAMES)  # each function's first test asks once
 
 
-@pytest.mark.parametrize("in_process", [True, False])
-def test_every_property_test_of_the_reference_passes_by_replay(golden, in_process):
-    # The tests of invalid input too: the reference's answer there is an exception, and an
-    # exception is a reply like any other, in the sandbox and in-process alike.
-    target = CountingTarget(open_target("solutions", in_process=in_process))
+def all_passed_by_replay(target, golden) -> CountingTarget:
+    """Grade target's functions with replay: every property test passes, none runs for real."""
+    target = CountingTarget(target)
     try:
         records = run_suite(target, golden=golden, only=list(catalog.FUNCTION_NAMES))
     finally:
         target.close()
     assert len(records) == len(golden) and all(r.passed for r in records)
     assert target.real_calls == 0
+    return target
+
+
+@pytest.mark.parametrize("in_process", [True, False])
+def test_every_property_test_of_the_reference_passes_by_replay(golden, in_process):
+    # The tests of invalid input too: the reference's answer there is an exception, and an
+    # exception is a reply like any other, in the sandbox and in-process alike.
+    target = all_passed_by_replay(open_target("solutions", in_process=in_process), golden)
     if not in_process:  # in-process, a stand-in is a plain call, not a round trip
         # Nothing asked of the trusted side: replay uses the learner's own helpers once they passed
         # their tests, and the worker computes the tests' f itself.
@@ -214,13 +220,7 @@ def test_the_worker_computes_the_tests_f_as_the_trusted_side_does(write_submissi
 def test_correct_code_whose_floats_differ_in_the_last_bits_passes_by_replay(golden, style):
     # Its answers are not the reference's to the bit, but each test's own body, run again on the
     # recorded inputs with them, accepts them within its tolerances: no test runs for real.
-    target = CountingTarget(open_target(str(BANK / "alternatives" / f"{style}.py")))
-    try:
-        records = run_suite(target, golden=golden, only=list(catalog.FUNCTION_NAMES))
-    finally:
-        target.close()
-    assert len(records) == len(golden) and all(r.passed for r in records)
-    assert target.real_calls == 0
+    all_passed_by_replay(open_target(str(BANK / "alternatives" / f"{style}.py")), golden)
 
 
 def test_a_wrong_function_is_asked_one_call_before_its_test_runs_for_real(golden, write_submission):
