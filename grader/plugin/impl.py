@@ -107,20 +107,16 @@ class Impl:
         suspects = sorted(submission.references.get(self.name, set()) & session.failed)
         if not suspects:
             return
-        stuck = [s for s in suspects if s in session.broken]
-        if stuck:  # no need to wait for it again
-            key = "report.dependency_timed_out" if session.broken[stuck[0]] == "timed out" \
-                else "report.dependency_crashed"
-            self.note = say(key, function=self.name, dependency=stuck[0])
+        self.note = stuck_helper_note(session, self.name, suspects)
+        if self.note is not None:  # no need to wait for it again
             return
         try:
-            own = session.target.call(self.name, list(args), False, session.call_seed(self.nodeid, -1))
+            own = session.target.call(self.name, list(args), False, own_helpers_seed(session, self.nodeid))
             differs = own["value"] != self.last["value"]
         except SubmissionFailure:
             differs = True
         if differs:
-            self.note = say("report.dependency_breaks", function=self.name, dependencies=listed(suspects),
-                            call=self.last_call)
+            self.note = helper_breaks_note(self.name, suspects, self.last_call)
 
 
     def helpers(self) -> list:
@@ -163,6 +159,26 @@ def known_stub(session: KataSession, name: str) -> Optional[Raised]:
     failure = Raised(stub.reply)
     failure.call = stub.call
     return failure
+
+
+def own_helpers_seed(session: KataSession, nodeid: str) -> int:
+    """The seed of a test's calls made again with the learner's own helpers, to compare answers."""
+    return session.call_seed(nodeid, -1)
+
+
+def stuck_helper_note(session: KataSession, name: str, suspects) -> Optional[str]:
+    """The note for `name` when one of its failing helpers timed out or crashed (None if none did)."""
+    stuck = [s for s in suspects if s in session.broken]
+    if not stuck:
+        return None
+    key = "report.dependency_timed_out" if session.broken[stuck[0]] == "timed out" \
+        else "report.dependency_crashed"
+    return say(key, function=name, dependency=stuck[0])
+
+
+def helper_breaks_note(name: str, suspects, call: str) -> str:
+    """The note for `name` when the learner's own failing helpers change its answer to `call`."""
+    return say("report.dependency_breaks", function=name, dependencies=listed(suspects), call=call)
 
 
 def install_retry(test_function) -> None:

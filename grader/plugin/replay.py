@@ -23,8 +23,7 @@ from typing import Dict, List, Optional
 
 from ..recording import comparable, decode_given
 from ..sandbox.process import Raised, SubmissionFailure
-from ..text import listed, say
-from .impl import format_call, known_stub
+from .impl import format_call, helper_breaks_note, known_stub, own_helpers_seed, stuck_helper_note
 from .ordering import experiment_of, graded_names
 from .session import KataSession
 
@@ -58,10 +57,11 @@ def replayed(item, session: KataSession) -> Optional[bool]:
     # first chunk is the first call alone: a wrong function usually differs there, and the
     # calls after it would be made for nothing (each one may take the worker its whole time).
     bounds = [0, *range(1, len(calls), CHUNK), len(calls)]
-    failing = sorted(submission.references.get(names[0], set()) & session.failed) if submission else []
+    helpers = submission.references.get(names[0], set()) if submission is not None else set()
+    failing = sorted(helpers & session.failed)
     if failing:
         return _with_failing_helpers(item, session, target, calls, bounds, failing)
-    if _own_helpers_passed(session, submission, names[0]):
+    if helpers and helpers <= session.graded:  # every helper graded in this run, and none failed
         # The learner's own helpers, which passed all their tests: no round trip to the trusted side
         # for a correct stand-in at each of their calls. Where that gives the reference's answers, the
         # real run passes too (an example passes with the learner's own helpers: impl.py's rule).
@@ -85,12 +85,10 @@ def _with_failing_helpers(item, session: KataSession, target, calls, bounds, fai
     replies = _replay(item, session, target, calls, bounds, isolate=True)
     if replies is None:
         return None
-    stuck = [helper for helper in failing if helper in session.broken]
-    if stuck:
-        key = "report.dependency_timed_out" if session.broken[stuck[0]] == "timed out" \
-            else "report.dependency_crashed"
-        return _passed_with_note(item, say(key, function=name, dependency=stuck[0]))
-    own_seed = session.call_seed(item.nodeid, -1)
+    stuck = stuck_helper_note(session, name, failing)
+    if stuck is not None:
+        return _passed_with_note(item, stuck)
+    own_seed = own_helpers_seed(session, item.nodeid)
     own = [dict(c, seed=own_seed) for c in calls]
     for start, end in zip(bounds, bounds[1:]):
         try:
@@ -101,9 +99,8 @@ def _with_failing_helpers(item, session: KataSession, target, calls, bounds, fai
             return None
         for call, reply, mine in zip(calls[start:end], replies[start:end], theirs):
             if mine.get("op") != "return" or mine.get("value") != reply.get("value"):
-                return _passed_with_note(item, say("report.dependency_breaks", function=name,
-                                                   dependencies=listed(failing),
-                                                   call=format_call(name, call["args"])))
+                breaks = helper_breaks_note(name, failing, format_call(name, call["args"]))
+                return _passed_with_note(item, breaks)
     return True
 
 
@@ -112,12 +109,6 @@ def _passed_with_note(item, note: str) -> bool:
     if impl is not None:
         impl.note = note
     return True
-
-
-def _own_helpers_passed(session: KataSession, submission, name: str) -> bool:
-    """Whether every other exercise function `name` may call has been graded in this run, and passed."""
-    helpers = submission.references.get(name, set()) if submission is not None else set()
-    return bool(helpers) and helpers <= session.graded and not helpers & session.failed
 
 
 def _replay(item, session: KataSession, target, calls, bounds, isolate: bool, again: bool = False,
