@@ -30,6 +30,30 @@ def only_lost(run, *functions):
     return lost == set(functions)
 
 
+
+def test_a_patch_never_reaches_another_functions_call_in_the_same_round_trip(write_submission):
+    """Replay sends a test's calls in one message; a chain that checks an epoch mixes functions."""
+    from grader.target import open_target
+    source = reference_source() + """
+
+import builtins
+_reference_add = add
+def add(v, w):
+    builtins.sum = lambda *args: 0  # every later sum() in this process gives 0
+    return _reference_add(v, w)
+"""
+    target = open_target(str(write_submission(source)), in_process=False)
+    try:
+        def call(name, *args):
+            return {"fn": {"exercise": name, "isolate": False}, "args": list(args), "seed": 0}
+        replies = target.worker.call_many([call("add", [1, 2], [3, 4]), call("add", [1], [1]),
+                                           call("dot", [1, 2], [3, 4]), call("add", [0], [0]),
+                                           call("vector_sum", [[1, 2], [3, 4]])], 5.0)
+        assert [r["value"] for r in replies] == [[4, 6], [2], 11, [0], [4, 6]]
+        assert target.worker.call({"exercise": "dot", "isolate": False}, [[2], [3]], 5.0, 0)["value"] == 6
+    finally:
+        target.close()
+
 EQUALITY_ATTACK = '''
 class Anything(float):
     def __eq__(self, other): return True

@@ -2,8 +2,10 @@
 
 Submission code shares the worker's process: it can replace `builtins.isinstance`,
 `json.dumps` or the grader's own functions. The worker takes a snapshot before the
-submission loads and restores it after loading and after every call, so its own
-code always runs on pristine modules, and a patch lasts at most one call.
+submission loads and restores it after loading, after every message, and between the
+calls of different functions in one message (worker.py), so a patch never reaches
+another function's call. Within one message, the calls of one function (a test's, in
+replay) share what they patch, as they share their own modules' globals.
 Changes are found by identity, never by ==, which a planted object could fake.
 """
 import operator
