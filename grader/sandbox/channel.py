@@ -29,6 +29,7 @@ _HEADER = struct.Struct(">I")
 # Bound here so that the worker's guard, which restores this module's names, covers them.
 _read, _write, _select, _monotonic = os.read, os.write, select.select, time.monotonic
 _dumps, _loads = json.dumps, json.loads
+_SCALARS = frozenset((int, float, str, bool, type(None)))  # exactly these types: a subclass may be callable
 
 
 class ChannelClosed(Exception):
@@ -121,6 +122,8 @@ class Channel:
 
     # --- encoding ---------------------------------------------------------
     def encode(self, value):
+        if type(value) in _SCALARS:  # most of what is sent: nothing below applies to them
+            return value
         if type(value) is _Remote and value.channel is self:
             return {"$back": value.key}
         if type(value) is _Local and value.remote.channel is self:
@@ -135,6 +138,8 @@ class Channel:
         return value
 
     def decode(self, value, deadline: Optional[float] = None):
+        if type(value) in _SCALARS:
+            return value
         if isinstance(value, dict) and "$fn" in value:
             remote = _Remote(self, value["$fn"], deadline)
             description = value.get("local")

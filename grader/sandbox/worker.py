@@ -167,6 +167,7 @@ def main(read_fd: int, write_fd: int) -> None:
 
 
 _MISSING = object()
+_SCALARS = frozenset((int, float, str, bool, type(None)))
 # A call whose argument is the value of an earlier call of the batch that gave none (it raised).
 _SKIPPED = {"op": "raise", "type": "Skipped", "message": "", "is_exception": False, "where": [],
             "printed": ""}
@@ -186,7 +187,7 @@ def _filled(args, replies):
     trip: what it would have sent as the next call's argument is what the last call returned.
     _MISSING when such a value is missing (a call that raised, or a k out of range)."""
     if isinstance(args, list):
-        filled = [_filled(item, replies) for item in args]
+        filled = [item if type(item) in _SCALARS else _filled(item, replies) for item in args]
         return _MISSING if any(item is _MISSING for item in filled) else filled
     if isinstance(args, dict) and "$value" in args:
         index = args["$value"]
