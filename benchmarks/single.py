@@ -4,8 +4,10 @@
 
 Every grade is a fresh `python -m grader FILE --quiet`, as a learner runs it, with the
 reference's recording already on disk (the first grade, which builds it, is timed on
-its own). Prints, in seconds of wall time (median, worst) and of CPU time (grader and
-worker together, which on an idle machine is close to the wall time of a sequential grade):
+its own). Prints first the floor (CPU no correct grade avoids: Python importing pytest and
+Hypothesis, and the experiments run by the reference's own functions), then, in seconds of
+wall time (median, worst) and of CPU time (grader and worker together, which on an idle
+machine is close to the wall time of a sequential grade):
 
 * a correct submission (target: <= 1 s);
 * untouched stubs, everything raising NotImplementedError (target: <= 1 s);
@@ -59,6 +61,24 @@ def grade_command(path, budget=False, extra=()):
     return command
 
 
+def floor(repeat: int):
+    """CPU seconds that no grade of a correct submission avoids, each the best of `repeat`: Python
+    importing pytest and Hypothesis, and the chapter's experiments (7,400 epochs, about 740,000
+    calls) run by the reference's own functions in this machine's Python, without a sandbox."""
+    startup = min(timed([sys.executable, "-c", "import pytest, hypothesis"], os.environ)[1]
+                  for _ in range(repeat))
+    code = ("import time, types; from solutions import gradient_descent as g, linear_algebra as l; "
+            "from grader.kata import catalog, experiments as e; "
+            "fns = types.SimpleNamespace(**{**vars(l), **vars(g)}); t = time.process_time(); "
+            "[e.run(x.name, fns, e.arguments(x.name, 0)) for x in catalog.EXPERIMENTS]; "
+            "print(time.process_time() - t)")
+    experiments = min(float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                                           text=True, check=True).stdout) for _ in range(repeat))
+    label = f"floor (CPU, best of {repeat})"
+    print(f"{label:<46} Python with pytest and Hypothesis {startup:.2f} s + "
+          f"the reference's experiments {experiments:.2f} s = {startup + experiments:.2f} s")
+
+
 class Competitor:
     """A busy loop pinned to CPU 0: whatever else runs there gets about half of it."""
 
@@ -105,6 +125,7 @@ def main():
         mutants = mutants[::step][:int(args.mutants)]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; Python {sys.version.split()[0]}")
 
+    floor(args.repeat)
     row("first grade (builds the recording)", [timed(grade_command(correct), env)])
     row("correct submission", [timed(grade_command(correct), env) for _ in range(args.repeat)], 1)
     row("correct submission, --no-replay",
