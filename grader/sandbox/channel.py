@@ -134,7 +134,7 @@ class Channel:
             description = self.portable(value) if self.portable is not None else None
             return {"$fn": key, "local": description} if description else {"$fn": key}
         if isinstance(value, (list, tuple)):
-            return [self.encode(v) for v in value]
+            return [v if type(v) in _SCALARS else self.encode(v) for v in value]
         return value
 
     def decode(self, value, deadline: Optional[float] = None):
@@ -150,7 +150,7 @@ class Channel:
         if isinstance(value, dict) and "$back" in value:
             return self._exported.get(value["$back"], _unknown)
         if isinstance(value, list):
-            return [self.decode(v, deadline) for v in value]
+            return [v if type(v) in _SCALARS else self.decode(v, deadline) for v in value]
         return value
 
     def exported(self, key) -> Callable:

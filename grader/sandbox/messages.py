@@ -94,12 +94,14 @@ def check(raw) -> Dict:
     raise Malformed("unknown_operation", op=_quote(op))
 
 
-def return_reply(raw: Dict, budget: "_Budget" = None, depth: int = MAX_DEPTH) -> Dict:
+def return_reply(raw: Dict, budget: "_Budget" = None, depth: int = MAX_DEPTH, checked: bool = False) -> Dict:
+    """checked: raw's value is plain data `value` has already checked (part of a checked message)."""
     mutated = raw.get("mutated", [])
     if not isinstance(mutated, list) or len(mutated) > MAX_MUTATED or \
             not all(type(i) is int and 0 <= i < MAX_MUTATED for i in mutated):
         raise Malformed("bad_field", field="mutated")
-    return {"op": "return", "value": value(raw.get("value"), budget or _Budget(), limit=depth),
+    result = raw.get("value") if checked else value(raw.get("value"), budget or _Budget(), limit=depth)
+    return {"op": "return", "value": result,
             "mutated": sorted(set(mutated)), "printed": _text(raw.get("printed", ""), MAX_PRINTED, "printed")}
 
 
@@ -131,15 +133,17 @@ def call_request(raw: Dict, budget: "_Budget") -> Dict:
 
 
 def many_replies(raw, count: int) -> List[Dict]:
-    """The value of a reply to `count` calls made in one round trip: that many replies."""
+    """The value of a reply to `count` calls made in one round trip: that many replies.
+
+    raw is the value of a reply that `check` made, within its bounds (two levels deeper for
+    these replies): the values in it are checked already, and only the replies' shape is here."""
     if not isinstance(raw, list) or len(raw) != count:
         raise Malformed("bad_many", count=count)
-    budget = _Budget()
     replies = []
     for reply in raw:
         if not isinstance(reply, dict) or reply.get("op") not in ("return", "raise"):
             raise Malformed("bad_field", field="op")
-        replies.append(return_reply(reply, budget) if reply["op"] == "return" else raise_reply(reply))
+        replies.append(return_reply(reply, checked=True) if reply["op"] == "return" else raise_reply(reply))
     return replies
 
 
