@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from .channel import _dumps, _loads
+from .channel import _SCALARS, _dumps, _loads
 
 
 def confine_self(start: dict, scratch: Path):
@@ -167,7 +167,6 @@ def main(read_fd: int, write_fd: int) -> None:
 
 
 _MISSING = object()
-_SCALARS = frozenset((int, float, str, bool, type(None)))
 # A call whose argument is the value of an earlier call of the batch that gave none (it raised).
 _SKIPPED = {"op": "raise", "type": "Skipped", "message": "", "is_exception": False, "where": [],
             "printed": ""}
