@@ -71,3 +71,22 @@ def test_nothing_is_left_behind(tmp_path, monkeypatch):
     assert list(private.iterdir()) == []
     assert {m for m in set(sys.modules) - before_modules if m.startswith("submission")} == set()
     assert sys.path == before_path
+
+
+def test_the_kata_plugin_leaves_the_projects_own_tests_alone(tmp_path):
+    """tests/kata/conftest.py loads the plugin, and pytest runs a conftest's collection hook for the
+    whole session: the suite's other tests keep their order and pytest's full failure report."""
+    (tmp_path / "kata").mkdir()
+    (tmp_path / "kata" / "conftest.py").write_text("from grader.plugin import *  # noqa\n")
+    (tmp_path / "kata" / "test_kata.py").write_text(
+        "import pytest\n\n@pytest.mark.grades('add')\ndef test_kata():\n    pass\n")
+    (tmp_path / "test_own.py").write_text(
+        "def test_second():\n    pass\n\ndef test_first():\n    assert sum([1, 1]) == 3\n")
+    result = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-v", "-p", "no:xdist",
+                             "-p", "no:randomly", "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir",
+                             str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert "1 failed, 2 passed" in result.stdout, result.stdout + result.stderr
+    assert "assert 2 == 3" in result.stdout, result.stdout  # not only the exception's name
+    ran = [line.split("::")[1].split()[0] for line in result.stdout.splitlines() if "::test_" in line
+           and ("PASSED" in line or "FAILED" in line) and not line.startswith("FAILED")]
+    assert ran == ["test_kata", "test_second", "test_first"], ran
