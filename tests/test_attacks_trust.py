@@ -814,9 +814,10 @@ def test_a_call_is_charged_its_own_time_not_the_machines():
     cpu = sorted(os.sched_getaffinity(0))[0]
     child = subprocess.Popen([sys.executable, "-c", script, str(cpu)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
-    hog = subprocess.Popen([sys.executable, "-c",
-                            f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True: pass"])
+    hog = subprocess.Popen([sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{cpu}}})\n"
+                            "print('busy', flush=True)\nwhile True: pass"], stdout=subprocess.PIPE, text=True)
     try:
+        assert hog.stdout.readline() == "busy\n"  # the CPU is shared from the call's first instant
         meter = Meter(child.pid)
         charges = {}
         for what in ("sleep", "compute"):
@@ -861,9 +862,10 @@ def test_a_sandboxed_call_is_charged_the_submissions_own_time(tmp_path):
     path = tmp_path / "busy.py"
     path.write_text(BUSY.replace("CPU", str(cpu)))
     target = open_target(str(path), in_process=False)
-    hog = subprocess.Popen([sys.executable, "-c",
-                            f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True: pass"])
+    hog = subprocess.Popen([sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{cpu}}})\n"
+                            "print('busy', flush=True)\nwhile True: pass"], stdout=subprocess.PIPE, text=True)
     try:
+        assert hog.stdout.readline() == "busy\n"  # the CPU is shared from the call's first instant
         started = time.monotonic()
         assert target.call("add", [[1], [2]], False, 0)["value"] == [3]
         wall = time.monotonic() - started
