@@ -40,6 +40,7 @@ SOURCES = (SOLUTIONS, KATA_TESTS, PROJECT_ROOT / "grader" / "kata" / "experiment
            Path(__file__))
 # The only objects a recording may hold besides plain data: the tests' own callables.
 ALLOWED_OBJECTS = {("kata_helpers", "Quadratic")}
+KEPT = 8  # recordings kept in the cache folder: the versions and seeds in use on this machine
 
 
 class Unstorable(ValueError):
@@ -113,10 +114,27 @@ def recording(seed: int = 0) -> Dict[str, List[Dict]]:
                     calls = _record(seed)
                     with contextlib.suppress(OSError, Unstorable):
                         write(calls, folder / name, seed)
+        prune(folder, keep=name)
     if calls is None:
         calls = _record(seed)
     _memo[name] = calls
     return calls
+
+
+def prune(folder: Path, keep: str) -> None:
+    """Mark recording `keep` in folder as just used, and remove all but the KEPT most recently used.
+
+    Every change of the kata's sources or versions makes a new recording (1.4 MB); without this
+    the cache grows by one for every version ever graded on the machine."""
+    with contextlib.suppress(OSError):
+        os.utime(folder / keep)
+    used = []
+    for path in folder.glob("recording-*.json"):
+        with contextlib.suppress(OSError):
+            used.append((path.stat().st_mtime, path.name != keep, path))
+    for _, _, path in sorted(used, key=lambda u: (-u[0], u[1]))[KEPT:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def build(directory: Optional[Path] = None, seed: int = 0) -> Path:

@@ -6,6 +6,7 @@ same records, for correct code, wrong code, stubs and hostile code alike.
 """
 import dataclasses
 import json
+import os
 
 import pytest
 
@@ -104,6 +105,27 @@ def test_a_corrupt_or_foreign_recording_is_ignored_and_rebuilt(golden, tmp_path,
         recording._memo.clear()
         assert recording.recording(0) is golden, why
         assert recording.read(path, 0) is not None, f"{why}: not rebuilt"
+
+
+def test_the_cache_keeps_the_recordings_used_last_and_removes_the_others(golden, tmp_path, monkeypatch):
+    name = recording.file_name(0)
+    cache = tmp_path / recording.APP
+    cache.mkdir(mode=0o700)
+    (cache / name).write_bytes((recording.cache_dir() / name).read_bytes())
+    old = [cache / f"recording-0-{i:020d}.json" for i in range(recording.KEPT + 3)]
+    for age, path in enumerate(old, start=1):  # other versions of the kata, each older than the last
+        path.write_text("{}")
+        os.utime(path, (1e9 - age, 1e9 - age))
+    os.utime(cache / name, (1e8, 1e8))  # this version's, used longest ago of all
+    other = cache / "notes.txt"  # not a recording: never touched
+    other.write_text("mine")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(recording, "_memo", {})
+    monkeypatch.setattr(recording, "_record", None)  # read from the copy, never built again
+    assert json.dumps(recording.recording(0), sort_keys=True, default=describe) \
+        == json.dumps(golden, sort_keys=True, default=describe)
+    kept = {p.name for p in cache.iterdir()}
+    assert kept == {name, "notes.txt", *(p.name for p in old[:recording.KEPT - 1])}, sorted(kept)
 
 
 def test_the_cache_falls_back_to_a_private_temp_folder(tmp_path, monkeypatch):
