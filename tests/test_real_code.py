@@ -151,6 +151,64 @@ def test_relative_imports_between_files_work_without_an_init_file(tmp_path, dept
     assert all(r.passed for r in run.records if r.experiment)
 
 
+# Learners who try each chapter out beside its code often name the file test_*.py; here the
+# chapter-8 file star-imports the chapter-4 one and runs a descent at its top level (not run).
+MY_VECTORS = """
+import math
+
+def add(v, w):
+    assert len(v) == len(w), "vectors must be the same length"
+    return [a + b for a, b in zip(v, w)]
+
+def subtract(v, w):
+    assert len(v) == len(w), "vectors must be the same length"
+    return [a - b for a, b in zip(v, w)]
+
+def dot(v, w):
+    assert len(v) == len(w), "vectors must be the same length"
+    return sum(a * b for a, b in zip(v, w))
+
+def sum_of_squares(v):
+    return dot(v, v)
+
+def magnitude(v):
+    return math.sqrt(sum_of_squares(v))
+"""
+TEST_DESCENT = """
+from my_vectors import *
+import random
+
+def partial_difference_quotient(f, v, i, h):
+    w = [v_j + (h if j == i else 0) for j, v_j in enumerate(v)]
+    return (f(w) - f(v)) / h
+
+def estimate_gradient(f, v, h=0.00001):
+    return [partial_difference_quotient(f, v, i, h) for i in range(len(v))]
+
+def sum_of_squares_gradient(v):
+    return [2 * v_i for v_i in v]
+
+def gradient_step(v, gradient, step_size):
+    assert len(v) == len(gradient)
+    step = [step_size * g for g in gradient]
+    return add(v, step)
+
+v = [random.uniform(-10, 10) for _ in range(3)]
+for epoch in range(1000):
+    v = gradient_step(v, sum_of_squares_gradient(v), -0.01)
+print(epoch, v, magnitude(v))
+"""
+
+
+def test_a_learners_files_named_like_tests_are_graded(tmp_path):
+    (tmp_path / "my_vectors.py").write_text(MY_VECTORS, encoding="utf-8")
+    (tmp_path / "test_descent.py").write_text(TEST_DESCENT, encoding="utf-8")
+    run = grade(str(tmp_path), in_process=True)
+    expect(run, {"add", "subtract", "dot", "sum_of_squares", "magnitude", "partial_difference_quotient",
+                 "estimate_gradient", "sum_of_squares_gradient", "gradient_step"})
+    assert any(n.startswith("test_descent.py: only definitions are graded") for n in run.notes), run.notes
+
+
 def test_one_function_per_module_with_package_imports():
     run = grade(str(FIXTURES / "one_function_per_module"), in_process=True)
     expect(run, {"add", "scalar_multiply", "gradient_step"})
