@@ -181,7 +181,8 @@ def grade_once(args) -> int:
     from .score import max_total, score_lines, total
 
     config = args.config
-    run = grade(args.target, seed=args.seed, only=args.only, replay=not args.no_replay, config=config)
+    run = grade(args.target, seed=args.seed, only=args.only, replay=not args.no_replay, config=config,
+                notice=lambda text: print(text, file=sys.stderr, flush=True))
     if args.json:
         gradescope.write(run, args.json, config)
     if args.junit:

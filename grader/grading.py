@@ -11,7 +11,7 @@ import os
 import platform
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from . import untrusted
 from .discover import DiscoveryError
@@ -32,14 +32,17 @@ def versions() -> Dict[str, str]:
 
 
 def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process: Optional[bool] = False,
-          golden: Optional[Dict] = None, replay: bool = True, config=None) -> Run:
+          golden: Optional[Dict] = None, replay: bool = True, config=None,
+          notice: Optional[Callable[[str], None]] = None) -> Run:
     """Grade `spec` (see discover.locate). Never raises for a bad submission: a Run with
     load_error says what went wrong. config (grader/config.py) sets the worker's limits.
 
     With replay (the default) a test whose every answer is the reference's passes in one
     round trip; `golden` is the reference's recording to replay (default: the one on disk,
     see recording.py, built at the first grade). replay=False runs every test for real:
-    the records are the same either way (tests/test_replay.py)."""
+    the records are the same either way (tests/test_replay.py). notice(text), if given, is told
+    in a sentence for the learner when this grade must first build that recording (once per
+    version of the kata, 10-15 s)."""
     started = time.monotonic()
     run = Run(label=untrusted.text(spec, 300), seed=seed, only=only)
     target = None
@@ -53,7 +56,7 @@ def grade(spec: str, seed: int = 0, only: Optional[List[str]] = None, in_process
 
         from . import plugin  # noqa: F401
         if replay and golden is None:
-            golden = _recording(seed)
+            golden = _recording(seed, notice)
         target.ready()
         run.missing = target.submission.missing if target.submission else {}
         run.notes = [untrusted.text(n, untrusted.MESSAGE) for n in target.submission.notes] \
@@ -99,10 +102,12 @@ def describe_load_failure(spec: str, reply: Dict) -> str:
     return say(key, **fields)
 
 
-def _recording(seed: int) -> Optional[Dict]:
+def _recording(seed: int, notice: Optional[Callable[[str], None]] = None) -> Optional[Dict]:
     """The reference's recording for seed; None (no replay) if it cannot be had."""
     from . import recording
     try:
+        if notice is not None and not recording.on_disk(seed):
+            notice(say("report.building_recording"))
         return recording.recording(seed)
     except Exception:  # replay only saves time: grading goes on without it
         return None

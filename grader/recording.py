@@ -121,6 +121,14 @@ def recording(seed: int = 0) -> Dict[str, List[Dict]]:
     return calls
 
 
+def on_disk(seed: int = 0) -> bool:
+    """Whether recording(seed) has a file to read (or is in memory), rather than one to build."""
+    name, folder = file_name(seed), cache_dir()
+    if name in _memo or (SHIPPED_DIR / name).is_file():
+        return True
+    return folder is not None and (folder / name).is_file()
+
+
 def prune(folder: Path, keep: str) -> None:
     """Mark recording `keep` in folder as just used, and remove all but the KEPT most recently used.
 

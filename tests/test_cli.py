@@ -171,3 +171,23 @@ def test_only_grades_one_function_and_says_that_one_passes(tmp_path):
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["max_score"] == catalog.BY_NAME["dot"].points
     assert {tuple(t["tags"]) for t in data["tests"]} == {("dot",)}
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_a_grade_that_must_first_record_the_reference_says_so_before_the_wait(on_disk, monkeypatch, capsys):
+    from grader import cli, recording
+    monkeypatch.setattr(recording, "on_disk", lambda seed=0: on_disk)
+    assert cli.main(["solutions", "--only", "add", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == f"{catalog.BY_NAME['add'].points:g}/{catalog.BY_NAME['add'].points:g}"
+    assert (say("report.building_recording") in err) is not on_disk, err
+
+
+def test_a_recording_is_on_disk_once_built_and_not_in_an_empty_cache(tmp_path, monkeypatch):
+    from grader import recording
+    recording.recording(0)  # read, or built and kept, in the user's cache
+    assert recording.on_disk(0)
+    monkeypatch.setattr(recording, "_memo", {})
+    assert recording.on_disk(0)  # the file, not the memory
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert not recording.on_disk(0)

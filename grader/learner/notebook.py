@@ -199,7 +199,7 @@ def check(name: str) -> Checked:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "notebook.py"
         path.write_text(source, encoding="utf-8")
-        run = grade(str(path), only=[name])
+        run = grade(str(path), only=[name], notice=print)  # in the cell's output, before its wait
     if run.load_error:
         print(say("report.could_not_grade"))
         print(run.load_error)
