@@ -106,9 +106,8 @@ def _recording(seed: int, notice: Optional[Callable[[str], None]] = None) -> Opt
     """The reference's recording for seed; None (no replay) if it cannot be had."""
     from . import recording
     try:
-        if notice is not None and not recording.on_disk(seed):
-            notice(say("report.building_recording"))
-        return recording.recording(seed)
+        building = None if notice is None else lambda: notice(say("report.building_recording"))
+        return recording.recording(seed, building)
     except Exception:  # replay only saves time: grading goes on without it
         return None
 

@@ -174,20 +174,15 @@ def test_only_grades_one_function_and_says_that_one_passes(tmp_path):
 
 
 @pytest.mark.parametrize("on_disk", [False, True])
-def test_a_grade_that_must_first_record_the_reference_says_so_before_the_wait(on_disk, monkeypatch, capsys):
+def test_a_grade_that_must_first_record_the_reference_says_so_before_the_wait(on_disk, monkeypatch, capsys,
+                                                                            tmp_path):
     from grader import cli, recording
-    monkeypatch.setattr(recording, "on_disk", lambda seed=0: on_disk)
+    golden = recording.recording(0)  # read, or built and kept, in the user's cache
+    monkeypatch.setattr(recording, "_memo", {})
+    if not on_disk:  # an empty cache: this grade builds the recording (given here, not made again)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+        monkeypatch.setattr(recording, "_record", lambda seed: golden)
     assert cli.main(["solutions", "--only", "add", "--quiet"]) == 0
     out, err = capsys.readouterr()
     assert out.strip() == f"{catalog.BY_NAME['add'].points:g}/{catalog.BY_NAME['add'].points:g}"
     assert (say("report.building_recording") in err) is not on_disk, err
-
-
-def test_a_recording_is_on_disk_once_built_and_not_in_an_empty_cache(tmp_path, monkeypatch):
-    from grader import recording
-    recording.recording(0)  # read, or built and kept, in the user's cache
-    assert recording.on_disk(0)
-    monkeypatch.setattr(recording, "_memo", {})
-    assert recording.on_disk(0)  # the file, not the memory
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert not recording.on_disk(0)

@@ -83,8 +83,9 @@ def pytest_collection_modifyitems(config, items):
     # pytest calls a conftest's collection hook for the whole session: run from the project's own
     # suite, `items` holds its tests beside the kata's. Those are left in their order, with pytest's
     # own failure reports.
-    kata = [item for item in items if graded_names(item)]
-    others = [item for item in items if not graded_names(item)]
+    kata, others = [], []
+    for item in items:
+        (kata if graded_names(item) else others).append(item)
     order(kata, session.only)
     items[:] = kata + others
     for item in kata:
