@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.kata.mistakes import MUTANTS, reference_source, submission_source
+from grader.platforms import container
 from helpers import ROOT, run_grader
 
 
@@ -46,9 +47,19 @@ def run_autograder(root, upload: dict):
     results = root / "results" / "results.json"
     results.unlink(missing_ok=True)
     result = subprocess.run(["bash", str(root / "source" / "run_autograder")], capture_output=True, text=True,
-                            env=dict(os.environ, AUTOGRADER_ROOT=str(root)), timeout=600)
+                            env=container_env(root), timeout=600)
     assert result.returncode == 0, result.stderr
     return json.loads(results.read_text())
+
+
+def container_env(root):
+    """The environment of a submission's run: like each of Gradescope's, it starts from the image alone,
+    with an empty cache (this machine's own ~/.cache would hold the reference's recording)."""
+    return dict(os.environ, AUTOGRADER_ROOT=str(root), XDG_CACHE_HOME=str(root / "fresh-cache"))
+
+
+def recordings_built_at_grading(root):
+    return sorted(p.name for p in (root / "fresh-cache").rglob("recording-*"))
 
 
 def test_gradescope_grades_a_single_file_upload(autograder):
@@ -56,6 +67,8 @@ def test_gradescope_grades_a_single_file_upload(autograder):
     data = run_autograder(autograder, {"my_solution.py": submission_source(mutant)})
     assert 0 < data["score"] < 100 and data["max_score"] == 100
     assert {t["tags"][0] for t in data["tests"] if t["status"] == "failed" and len(t["tags"]) == 1} == {"dot"}
+    # setup.sh put the reference's recording in the image: a submission's grade does not build it again
+    assert recordings_built_at_grading(autograder) == []
 
 
 def test_gradescope_finds_an_exercises_folder_in_an_upload(autograder):
@@ -71,30 +84,13 @@ def test_gradescope_writes_results_for_an_upload_with_no_code(autograder):
 
 # --- Gradescope within its budget -----------------------------------------------------------
 
-def _cgroup_v1_writable() -> bool:
-    return all(os.access(f"/sys/fs/cgroup/{c}", os.W_OK)
-               and os.path.exists(f"/sys/fs/cgroup/{c}/cgroup.procs")
-               for c in ("cpu", "memory"))
-
-
 def gradescope_limits(command):
-    """command run as in Gradescope's default container: 768 MB of memory and half a CPU.
-
-    With writable cgroups (v1) both are real limits; otherwise one CPU (taskset) and a 768 MiB
-    address-space limit on the grading process (prlimit), the closest available."""
-    if _cgroup_v1_writable():
-        name = f"kata-gradescope-{os.getpid()}-{time.monotonic_ns()}"
-        script = (f"c=/sys/fs/cgroup/cpu/{name}; m=/sys/fs/cgroup/memory/{name}; mkdir $c $m || exit 90; "
-                  f"echo 100000 > $c/cpu.cfs_period_us && echo 50000 > $c/cpu.cfs_quota_us && "
-                  f"echo {768 * 1000 * 1000} > $m/memory.limit_in_bytes || exit 91; "
-                  f"(echo $BASHPID > $c/cgroup.procs && echo $BASHPID > $m/cgroup.procs && "
-                  f"exec \"$@\"); rc=$?; "
-                  f"rmdir $c $m 2>/dev/null; exit $rc")
-        return ["bash", "-c", script, "_", *command], "cgroups: 0.5 CPU, 768 MB"
-    if shutil.which("taskset") and shutil.which("prlimit"):
-        return (["taskset", "-c", "0", "prlimit", f"--as={768 * 1024 * 1024}", *command],
-                "one CPU (taskset), 768 MiB address space (prlimit)")
-    pytest.skip("neither cgroups nor taskset/prlimit to emulate Gradescope's container")
+    """command run as in Gradescope's default container: 768 MB of memory and half a CPU
+    (grader/platforms/container.py: real cgroups here, as root, else the closest available)."""
+    limited = container.limited(command)
+    if limited is None:
+        pytest.skip("neither cgroups nor taskset/prlimit to emulate Gradescope's container")
+    return limited
 
 
 def run_autograder_limited(root: Path, upload: dict, python=None):
@@ -105,9 +101,10 @@ def run_autograder_limited(root: Path, upload: dict, python=None):
         (submission / name).write_text(content)
     (root / "results" / "results.json").unlink(missing_ok=True)
     command, how = gradescope_limits(["bash", str(root / "source" / "run_autograder")])
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root))
-    if python:
-        env["KATA_PYTHON"] = str(python)
+    # Another Python than the image's has no recording in it: that Python's first grade put one in this
+    # machine's cache.
+    env = container_env(root) if python is None else dict(os.environ, AUTOGRADER_ROOT=str(root),
+                                                           KATA_PYTHON=str(python))
     started = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
     seconds = time.monotonic() - started
