@@ -26,6 +26,7 @@ from grader.config import ConfigError, load_config
 from grader.discover import DiscoveryError, extract_zip, learners
 from grader.kata import catalog
 from grader.kata.mistakes import MUTANTS, reference_source, submission_source
+from grader import recording
 from grader.platforms import pins
 from helpers import ROOT, run_grader
 
@@ -243,7 +244,7 @@ def _workflow_steps(text: str) -> dict:
     return steps
 
 
-def test_the_classroom_starter_leaks_nothing_and_grades_correct_code_at_100(tmp_path):
+def test_the_classroom_starter_leaks_nothing_and_grades_correct_code_at_100(tmp_path, monkeypatch):
     starter = tmp_path / "starter"
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
                             check=True).stdout.strip()
@@ -271,6 +272,17 @@ def test_the_classroom_starter_leaks_nothing_and_grades_correct_code_at_100(tmp_
     for runner in RUNNERS:
         assert f'{runner.upper()}_RESULTS: "${{{{ steps.kata.outputs.{runner} }}}}"' in workflow
     assert pins.requirements(commit) == (starter / ".github" / "kata" / "requirements.txt").read_text()
+    # The runner keeps the reference's recording between pushes, where the grader looks for it, under a
+    # key that changes with what it depends on.
+    cached = re.search(r"uses: actions/cache@v\d+\n\s+with:\n\s+path: (.+)\n\s+key: (.+)\n", workflow)
+    assert cached, workflow
+    home = tmp_path / "home"
+    with monkeypatch.context() as runner:  # a runner's environment: no XDG_CACHE_HOME
+        runner.delenv("XDG_CACHE_HOME", raising=False)
+        runner.setenv("HOME", str(home))
+        assert cached.group(1) == "~/" + recording.cache_dir().relative_to(home).as_posix()
+    key = cached.group(2)
+    assert "${{ env.KATA_REF }}" in key and "${{ steps.py.outputs.python-version }}" in key
 
     # The learner's checkout, with correct code; a fresh Python where the grader is installed as the
     # workflow installs it; then the workflow's exact commands, and the reporter's arithmetic.
