@@ -21,7 +21,8 @@ Around the core:
                   the mistake bank
     text/         every sentence a learner reads, per language (TOML), and its lookup
     exports/      terminal report, Gradescope results.json, JUnit XML, GitHub Classroom outputs
-    platforms/    Gradescope's autograder zip and runner
+    platforms/    Gradescope's autograder zip and runner (and its container's limits, emulated here),
+                  GitHub Classroom's starter repository, the pinned versions
     batch/        a whole class: executor, per-learner results, the gradebook
     learner/      the notebook, hints, --watch, plots
     cli.py        python -m grader: a thin command line over the above
