@@ -273,16 +273,25 @@ def test_the_classroom_starter_leaks_nothing_and_grades_correct_code_at_100(tmp_
         assert f'{runner.upper()}_RESULTS: "${{{{ steps.kata.outputs.{runner} }}}}"' in workflow
     assert pins.requirements(commit) == (starter / ".github" / "kata" / "requirements.txt").read_text()
     # The runner keeps the reference's recording between pushes, where the grader looks for it, under a
-    # key that changes with what it depends on.
-    cached = re.search(r"uses: actions/cache@v\d+\n\s+with:\n\s+path: (.+)\n\s+key: (.+)\n", workflow)
-    assert cached, workflow
-    home = tmp_path / "home"
-    with monkeypatch.context() as runner:  # a runner's environment: no XDG_CACHE_HOME
-        runner.delenv("XDG_CACHE_HOME", raising=False)
-        runner.setenv("HOME", str(home))
-        assert cached.group(1) == "~/" + recording.cache_dir().relative_to(home).as_posix()
-    key = cached.group(2)
-    assert "${{ env.KATA_REF }}" in key and "${{ steps.py.outputs.python-version }}" in key
+    # key made of what it depends on; saved right after grading, before the report can fail the job.
+    restored = re.search(r"uses: actions/cache/restore@v\d+\n\s+id: (\w+)\n\s+with:\n\s+path: (.+)\n"
+                         r"\s+key: (.+)\n", workflow)
+    assert restored, workflow
+    step, path, key = restored.groups()
+    for part in ("${{ env.KATA_REF }}", "${{ steps.py.outputs.python-version }}",
+                 "${{ hashFiles('.github/kata/requirements.txt') }}"):
+        assert part in key
+    saved = re.search(r"uses: actions/cache/save@v\d+\n\s+if: steps\.(\w+)\.outputs\.cache-hit != 'true'\n"
+                      r"\s+continue-on-error: true\n\s+with:\n\s+path: (.+)\n\s+key: (.+)\n", workflow)
+    assert saved, workflow
+    assert saved.groups() == (step, path, f"${{{{ steps.{step}.outputs.cache-primary-key }}}}")
+    assert restored.start() < workflow.index("- name: Grade") < saved.start() \
+        < workflow.index("- name: Report to GitHub Classroom")
+    cache_home = re.search(r"- name: Grade\n(?:.+\n)*?\s+env:\n\s+XDG_CACHE_HOME: (.+)\n", workflow).group(1)
+    with monkeypatch.context() as runner:
+        runner.setenv("XDG_CACHE_HOME", str(tmp_path / "runner-cache"))
+        folder = recording.cache_dir().relative_to(tmp_path / "runner-cache").as_posix()
+    assert path == f"{cache_home}/{folder}"
 
     # The learner's checkout, with correct code; a fresh Python where the grader is installed as the
     # workflow installs it; then the workflow's exact commands, and the reporter's arithmetic.

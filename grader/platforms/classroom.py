@@ -61,12 +61,14 @@ jobs:
         id: py
         with:
           python-version: "{python}"
-      # The reference's recording (replay: 15 s to build) depends on the grader's commit, Python and
-      # the pins (fixed by the commit): kept between runs, only the first push builds it.
-      - uses: actions/cache@v4
+      # The reference's recording (replay: 15 s to build) depends on the grader's commit, the Python and
+      # the pinned versions: kept between pushes under a key made of them. Saved right after grading,
+      # as the job fails later whenever a function is not right yet (a failed job saves no cache).
+      - uses: actions/cache/restore@v4
+        id: recording
         with:
-          path: ~/.cache/gradient-descent-kata
-          key: kata-recording-${{{{ steps.py.outputs.python-version }}}}-${{{{ env.KATA_REF }}}}
+          path: ${{{{ runner.temp }}}}/kata-cache/gradient-descent-kata
+          key: {cache_key}
       - name: Install the grader
         run: |
           git init -q "$RUNNER_TEMP/kata"
@@ -76,6 +78,14 @@ jobs:
       - name: Grade
         id: kata
         run: python -m grader exercises/ --config grader.toml --classroom "$GITHUB_OUTPUT" || true
+        env:
+          XDG_CACHE_HOME: ${{{{ runner.temp }}}}/kata-cache
+      - uses: actions/cache/save@v4
+        if: steps.recording.outputs.cache-hit != 'true'
+        continue-on-error: true
+        with:
+          path: ${{{{ runner.temp }}}}/kata-cache/gradient-descent-kata
+          key: ${{{{ steps.recording.outputs.cache-primary-key }}}}
       - name: Report to GitHub Classroom
         uses: {reporter}
         env:
@@ -90,7 +100,12 @@ def workflow(repo: str, ref: str) -> str:
     env = "\n".join(f'          {name.upper()}_RESULTS: "${{{{ steps.kata.outputs.{name} }}}}"'
                     for name in RUNNERS)
     return WORKFLOW.format(repo=repo, ref=ref, python=f"{major}.{minor}", reporter=REPORTER, env=env,
-                           runners=",".join(RUNNERS))
+                           runners=",".join(RUNNERS), cache_key=CACHE_KEY)
+
+
+# What the reference's recording depends on, in GitHub's expressions (see the workflow).
+CACHE_KEY = ("kata-recording-${{ steps.py.outputs.python-version }}-${{ env.KATA_REF }}-"
+             "${{ hashFiles('.github/kata/requirements.txt') }}")
 
 
 def readme(repo: str, ref: str) -> str:
