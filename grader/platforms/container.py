@@ -32,12 +32,13 @@ def limited(command: List[str]) -> Optional[Tuple[List[str], str]]:
         name = f"kata-gradescope-{os.getpid()}-{time.monotonic_ns()}"
         quota, period = CPU_QUOTA
         # A shell puts itself in the new groups, then becomes the command: its children inherit them.
-        script = (f"c=/sys/fs/cgroup/cpu/{name}; m=/sys/fs/cgroup/memory/{name}; mkdir $c $m || exit 90; "
+        # The groups go away after the run, and after a failure to make them.
+        script = (f"c=/sys/fs/cgroup/cpu/{name}; m=/sys/fs/cgroup/memory/{name}; "
+                  f"trap 'rmdir $c $m 2>/dev/null' EXIT; mkdir $c $m || exit 90; "
                   f"echo {period} > $c/cpu.cfs_period_us && echo {quota} > $c/cpu.cfs_quota_us && "
                   f"echo {MEMORY_BYTES} > $m/memory.limit_in_bytes || exit 91; "
                   f"(echo $BASHPID > $c/cgroup.procs && echo $BASHPID > $m/cgroup.procs && "
-                  f"exec \"$@\"); rc=$?; "
-                  f"rmdir $c $m 2>/dev/null; exit $rc")
+                  f"exec \"$@\")")
         return ["bash", "-c", script, "_", *command], CGROUPS
     if shutil.which("taskset") and shutil.which("prlimit"):
         return ["taskset", "-c", "0", "prlimit", f"--as={768 * 1024 * 1024}", *command], ONE_CPU

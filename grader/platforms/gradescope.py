@@ -67,7 +67,7 @@ fi
 # shipped where the grader looks first, and the grader's compiled bytecode.
 .venv/bin/python -m grader.recording --out grader/recordings \\
   || echo "setup.sh: the reference's answers could not be recorded; each grade will record them (slower)" >&2
-.venv/bin/python -m compileall -q grader solutions tests/kata >/dev/null
+.venv/bin/python -m compileall -q grader solutions tests/kata
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
