@@ -154,7 +154,7 @@ def main():
     budget = None if args.no_budget else container.limited([])
     if budget is not None:
         print(f"Gradescope's budget here: {budget[1]}")
-        with Competitor(budget[1]):
+        with Competitor(budget[1]) as competitor:
             row("Gradescope budget: correct submission",
                 [timed(grade_command(correct, budget=True), env) for _ in range(args.repeat)], 5)
             row("Gradescope budget: untouched stubs",
@@ -162,7 +162,7 @@ def main():
             some = mutants[:: max(1, len(mutants) // 5)]
             row(f"Gradescope budget: one bug ({len(some)} mutants)",
                 [timed(grade_command(base / f"{m.id}.py", budget=True), env) for m in some], 5)
-        if budget[1] != container.CGROUPS:
+        if competitor.needed:
             print("(CPU times under the budget include only the grade, not the competitor)")
     shutil.rmtree(base, ignore_errors=True)
 

@@ -795,6 +795,17 @@ def test_an_implementation_right_only_on_small_inputs_loses_points(write_submiss
 
 # --- 8. the same submission, the same grade ---------------------------------------------------
 
+def busy_loop_on(cpu: int) -> subprocess.Popen:
+    """A process that keeps `cpu` busy, returned once its loop runs: the CPU is shared from a call's
+    first instant (a loop still starting made a timing test fail by 0.1 ms)."""
+    hog = subprocess.Popen([sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{cpu}}})\n"
+                            "print('busy', flush=True)\nwhile True: pass"], stdout=subprocess.PIPE, text=True)
+    if hog.stdout.readline() != "busy\n":
+        hog.kill()
+        pytest.fail("the busy loop did not start")
+    return hog
+
+
 def test_a_call_is_charged_its_own_time_not_the_machines():
     """meter.py: a sleep is charged as a sleep; computing is charged its CPU time, not the time it
     waited for a CPU that a competing process held."""
@@ -814,10 +825,8 @@ def test_a_call_is_charged_its_own_time_not_the_machines():
     cpu = sorted(os.sched_getaffinity(0))[0]
     child = subprocess.Popen([sys.executable, "-c", script, str(cpu)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
-    hog = subprocess.Popen([sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{cpu}}})\n"
-                            "print('busy', flush=True)\nwhile True: pass"], stdout=subprocess.PIPE, text=True)
+    hog = busy_loop_on(cpu)
     try:
-        assert hog.stdout.readline() == "busy\n"  # the CPU is shared from the call's first instant
         meter = Meter(child.pid)
         charges = {}
         for what in ("sleep", "compute"):
@@ -862,10 +871,8 @@ def test_a_sandboxed_call_is_charged_the_submissions_own_time(tmp_path):
     path = tmp_path / "busy.py"
     path.write_text(BUSY.replace("CPU", str(cpu)))
     target = open_target(str(path), in_process=False)
-    hog = subprocess.Popen([sys.executable, "-c", f"import os\nos.sched_setaffinity(0, {{{cpu}}})\n"
-                            "print('busy', flush=True)\nwhile True: pass"], stdout=subprocess.PIPE, text=True)
+    hog = busy_loop_on(cpu)
     try:
-        assert hog.stdout.readline() == "busy\n"  # the CPU is shared from the call's first instant
         started = time.monotonic()
         assert target.call("add", [[1], [2]], False, 0)["value"] == [3]
         wall = time.monotonic() - started
